@@ -1,0 +1,80 @@
+"""Ranked candidates -> an Answer: the best passage, its highlighted sentence, its citation, an honest confidence."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .search import Scored
+from .types import Answer, Article, Citation, Hit, Mode, Passage
+
+# Logistic model of "the top passage answers the question", on signals that keep their meaning across corpora:
+# the best sentence's cosine, the passage's cosine, the share of the question's terms the passage holds, and
+# how far the top candidate stands above the runner-up. Fitted by benchmarks/calibrate.py.
+CONFIDENCE_FEATURES = ("dense_sentence", "dense", "coverage", "margin")
+CONFIDENCE_WEIGHTS = (6.0, 2.0, 2.0, 1.0)
+CONFIDENCE_BIAS = -5.0
+ABSTAIN_BELOW = 0.5
+
+NOT_FOUND = "These articles don't seem to contain the answer. The closest passages are below."
+
+
+def confidence(signals: Sequence[float]) -> float:
+    z = CONFIDENCE_BIAS + sum(w * s for w, s in zip(CONFIDENCE_WEIGHTS, signals, strict=True))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def citation_for(passage: Passage, article: Article, also_in: Sequence[str] = ()) -> Citation:
+    return Citation(
+        title=article.title,
+        source=article.source,
+        url=article.url,
+        paragraphs=(passage.paragraph_start, passage.paragraph_end),
+        lines=(passage.line_start, passage.line_end),
+        chars=(passage.start, passage.end),
+        section=passage.section,
+        page=passage.page,
+        also_in=tuple(s for s in also_in if s != article.source),
+    )
+
+
+def make_hits(
+    scored: Scored,
+    k: int,
+    passage: Callable[[int], Passage],
+    cite: Callable[[Passage], Citation],
+) -> tuple[Hit, ...]:
+    hits = []
+    for rank, (pid, score, best) in enumerate(
+        zip(scored.passage_ids[:k], scored.scores[:k], scored.best_sentence[:k], strict=True), 1
+    ):
+        p = passage(int(pid))
+        highlight = p.sentences[int(best)] if p.sentences else (0, len(p.text))
+        hits.append(Hit(passage=p, citation=cite(p), score=float(score), highlight=highlight, rank=rank))
+    return tuple(hits)
+
+
+def make_answer(
+    question: str, mode: Mode, hits: tuple[Hit, ...], signals: Sequence[float] | None, searched_for: str = ""
+) -> Answer:
+    conf = confidence(signals) if hits and signals is not None else 0.0
+    found = bool(hits) and conf >= ABSTAIN_BELOW
+    return Answer(
+        question=question,
+        found=found,
+        confidence=round(conf, 4),
+        hits=hits,
+        mode=mode,
+        searched_for=searched_for or question,
+        message="" if found else NOT_FOUND,
+    )
+
+
+def margin(scores: np.ndarray) -> float:
+    """How far the top score stands above the runner-up, in units of the candidates' spread."""
+    if len(scores) < 2:
+        return 1.0
+    spread = float(scores.std()) or 1.0
+    return float(scores[0] - scores[1]) / spread

@@ -1,0 +1,106 @@
+"""Question -> ranked passages: dense, lexical, and a hybrid that fuses both with sentence-level evidence.
+
+Pure functions over arrays; the knowledge base hands in what it holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .types import Mode
+
+# Signals per candidate passage. Each is z-normalised over the question's candidates before fusion, so the
+# weights compare like with like whatever the corpus's score scales.
+FEATURES = ("dense", "dense_sentence", "lexical", "lexical_sentence")
+HYBRID_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([1.0, 1.0], dtype=np.float32)  # dense, lexical: picks the sentence to highlight
+CANDIDATES = 100
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Candidates for one question, best first under the chosen mode."""
+
+    passage_ids: np.ndarray  # (n,) int64
+    scores: np.ndarray  # (n,) the ranking score under the mode
+    features: np.ndarray  # (n, len(FEATURES)) raw signals
+    best_sentence: np.ndarray  # (n,) index of the sentence to highlight within each passage
+
+
+@dataclass(frozen=True)
+class SentenceTable:
+    """Every passage's sentences as rows of the (deduplicated) sentence arrays."""
+
+    offsets: np.ndarray  # (passages + 1,) int64: passage p's rows are rows[offsets[p]:offsets[p + 1]]
+    rows: np.ndarray  # (total,) int64 into sentence vectors / lexical scores
+
+    def of(self, passage_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sentence rows of these passages, flattened, and which candidate each row belongs to."""
+        starts, ends = self.offsets[passage_ids], self.offsets[passage_ids + 1]
+        lengths = ends - starts
+        owner = np.repeat(np.arange(len(passage_ids)), lengths)
+        positions = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return self.rows[np.repeat(starts, lengths) + positions], owner
+
+
+def zscore(x: np.ndarray) -> np.ndarray:
+    std = float(x.std())
+    return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores, best first."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+def score_candidates(
+    mode: Mode,
+    candidates: np.ndarray,
+    dense: np.ndarray,
+    lexical: np.ndarray,
+    sentence_dense: np.ndarray,
+    sentence_lexical: np.ndarray,
+    table: SentenceTable,
+) -> Scored:
+    """Rank candidate passages given each one's dense and lexical score and every sentence's scores.
+
+    ``sentence_dense`` / ``sentence_lexical`` are indexed by sentence row.
+    """
+    rows, owner = table.of(candidates)
+    s_dense = sentence_dense[rows]
+    s_lex = sentence_lexical[rows]
+    n = len(candidates)
+    best_dense = np.full(n, -np.inf, dtype=np.float32)
+    best_lex = np.full(n, -np.inf, dtype=np.float32)
+    np.maximum.at(best_dense, owner, s_dense)
+    np.maximum.at(best_lex, owner, s_lex)
+    features = np.stack([dense, best_dense, lexical, best_lex], axis=1).astype(np.float32)
+
+    sentence_score = SENTENCE_WEIGHTS[0] * zscore(s_dense) + SENTENCE_WEIGHTS[1] * zscore(s_lex)
+    best_sentence = _argmax_per_owner(sentence_score, owner, n)
+
+    if mode == "dense":
+        scores = dense.astype(np.float32)
+    elif mode == "lexical":
+        scores = lexical.astype(np.float32) + 1e-3 * dense.astype(np.float32)  # cosine breaks BM25 ties
+    else:
+        z = np.stack([zscore(features[:, i]) for i in range(len(FEATURES))], axis=1)
+        scores = z @ HYBRID_WEIGHTS
+    order = np.argsort(-scores, kind="stable")
+    return Scored(candidates[order], scores[order], features[order], best_sentence[order])
+
+
+def _argmax_per_owner(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """For each owner 0..n-1, the position (within that owner's rows) of its largest value."""
+    order = np.lexsort((-values, owner))
+    counts = np.bincount(owner, minlength=n)
+    first_rows = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    starts_of_owner = first_rows  # owner rows are contiguous in `owner`
+    best_global = order[first_rows]
+    return (best_global - starts_of_owner).astype(np.int64)
