@@ -100,7 +100,9 @@ def load_embedder(model: str | None = None) -> SentenceTransformerEmbedder:
 
 def _load(name_or_path: str) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     try:
         return SentenceTransformer(name_or_path, device="cpu")
     except Exception as exc:  # the library raises many kinds; the user needs one message
