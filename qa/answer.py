@@ -26,17 +26,19 @@ def confidence(signals: Sequence[float]) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def citation_for(passage: Passage, article: Article, also_in: Sequence[str] = ()) -> Citation:
+def citation_for(passage: Passage, article: Article, sources: Sequence[str] = ()) -> Citation:
+    """Cite the passage at its article's first live source, and name the other sources with the same text."""
+    source = sources[0] if sources else article.source
     return Citation(
         title=article.title,
-        source=article.source,
+        source=source,
         url=article.url,
         paragraphs=(passage.paragraph_start, passage.paragraph_end),
         lines=(passage.line_start, passage.line_end),
         chars=(passage.start, passage.end),
         section=passage.section,
         page=passage.page,
-        also_in=tuple(s for s in also_in if s != article.source),
+        also_in=tuple(sources[1:]),
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,17 @@ MAX_QUESTION_CHARS = 2_000
 DEFAULT_K = 5
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One indexed source, as listed by ``KnowledgeBase.list_sources``."""
+
+    source: str
+    title: str
+    passages: int
+    date: str | None = None
+    url: str | None = None
 
 
 class KnowledgeBase:
@@ -63,10 +75,13 @@ class KnowledgeBase:
         return ingested
 
     def add_articles(self, articles: Iterable[Article], progress: Progress | None = None) -> int:
-        """Index articles already read; byte-identical ones are stored once and cited with every source.
-        Returns the number of passages added."""
+        """Index articles already read. A source whose text changed replaces its old article; byte-identical
+        articles are stored once and cited with every source. Returns the number of passages added."""
+        incoming = list(articles)
+        changed = [a.source for a in incoming if self._article_of(a.source) not in (None, a.id)]
+        self.remove(changed)
         fresh: list[Article] = []
-        for article in articles:
+        for article in incoming:
             if article.id in self.articles or any(a.id == article.id for a in fresh):
                 sources = self.sources.setdefault(article.id, [])
                 if article.source not in sources:
@@ -95,6 +110,54 @@ class KnowledgeBase:
         self._table = SentenceTable(offsets, np.concatenate([self._table.rows, np.asarray(rows, np.int64)]))
         self._reindex()
         return len(new_passages)
+
+    def remove(self, sources: Iterable[str]) -> int:
+        """Forget these sources; an article goes when its last source goes. Returns passages removed."""
+        gone: set[str] = set()
+        for source in sources:
+            aid = self._article_of(source)
+            if aid is None:
+                continue
+            self.sources[aid].remove(source)
+            if not self.sources[aid]:
+                gone.add(aid)
+        if not gone:
+            return 0
+        before = len(self.passages)
+        keep = [p for p in self.passages if p.article_id not in gone]
+        for aid in gone:
+            del self.articles[aid], self.sources[aid]
+        vectors = store.vectors_of(self._index, np.array([p.id for p in keep], dtype=np.int64))
+        old_rows = [self._table.of(np.array([p.id]))[0] for p in keep]
+        used = np.unique(np.concatenate(old_rows)) if old_rows else np.zeros(0, np.int64)
+        new_row = {int(r): i for i, r in enumerate(used)}
+        texts = list(self._sentence_rows)
+        self._sentence_rows = {texts[int(r)]: i for i, r in enumerate(used)}
+        self._sentence_vectors = self._sentence_vectors[used]
+        rows = np.array([new_row[int(r)] for block in old_rows for r in block], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum([len(block) for block in old_rows])]).astype(np.int64)
+        self._table = SentenceTable(offsets, rows)
+        self.passages = [replace(p, id=i) for i, p in enumerate(keep)]
+        self._index = store.build_vector_index(vectors)
+        self._reindex()
+        return before - len(self.passages)
+
+    def list_sources(self) -> list[SourceInfo]:
+        """Every indexed source with its article's title, passage count and date."""
+        counts: dict[str, int] = {}
+        for p in self.passages:
+            counts[p.article_id] = counts.get(p.article_id, 0) + 1
+        return sorted(
+            (
+                SourceInfo(source=src, title=a.title, passages=counts.get(aid, 0), date=a.date, url=a.url)
+                for aid, a in self.articles.items()
+                for src in self.sources[aid]
+            ),
+            key=lambda info: info.source,
+        )
+
+    def _article_of(self, source: str) -> str | None:
+        return next((aid for aid, srcs in self.sources.items() if source in srcs), None)
 
     def _embed(self, texts: list[str], stage: str, progress: Progress | None) -> np.ndarray:
         done = 0
@@ -189,25 +252,45 @@ class KnowledgeBase:
 
     # ----- asking ---------------------------------------------------------------------------------------------
 
-    def search(self, question: str, k: int = DEFAULT_K, mode: Mode = "hybrid") -> list[Hit]:
-        """The top k passages for the question, best first."""
-        return list(self.ask(question, k=k, mode=mode).hits)
+    def search(self, question: str, k: int = DEFAULT_K, mode: Mode = "hybrid", **filters: Any) -> list[Hit]:
+        """The top k passages for the question, best first. Takes the same filters as ``ask``."""
+        return list(self.ask(question, k=k, mode=mode, **filters).hits)
 
-    def ask(self, question: str, k: int = DEFAULT_K, mode: Mode = "hybrid") -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int = DEFAULT_K,
+        mode: Mode = "hybrid",
+        *,
+        sources: Sequence[str] | None = None,
+        title: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Answer:
         """The passage that best answers the question, its highlighted sentence and citation, a confidence, and
-        the runners-up. When the articles don't seem to hold the answer, ``found`` is False."""
+        the runners-up. When the articles don't seem to hold the answer, ``found`` is False.
+
+        Filters narrow the search to articles from these sources, whose title contains ``title``
+        (case-insensitive), or dated within [since, until] (ISO dates, compared as text: "2024", "2024-05-01").
+        """
         question = _check_question(question)
         if mode not in MODES:
             raise InputError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         if k < 1:
             raise InputError(f"k must be at least 1, not {k}")
-        if not self.passages:
+        allowed = self._allowed(sources, title, since, until)
+        if not self.passages or (allowed is not None and len(allowed) == 0):
             return make_answer(question, mode, (), None)
         query = self.embedder.encode([question], query=True)[0]
         terms = tokenize([question])[0]
-        dense_top = store.search_vectors(self._index, query[None, :], max(k, CANDIDATES))[1][0]
+        pool = max(k, CANDIDATES)
+        dense_top = store.search_vectors(self._index, query[None, :], pool, allowed)[1][0]
         lexical_all = self._lexical.scores(terms)
-        candidates = np.unique(np.concatenate([dense_top[dense_top >= 0], top_k(lexical_all, max(k, CANDIDATES))]))
+        if allowed is not None:
+            lexical_top = allowed[top_k(lexical_all[allowed], pool)]
+        else:
+            lexical_top = top_k(lexical_all, pool)
+        candidates = np.unique(np.concatenate([dense_top[dense_top >= 0], lexical_top]))
         dense = store.vectors_of(self._index, candidates) @ query
         rows, _ = self._table.of(candidates)
         sentence_dense = np.zeros(len(self._sentence_rows), np.float32)
@@ -223,8 +306,29 @@ class KnowledgeBase:
         )
         hits = make_hits(scored, k, self.passages.__getitem__, self.cite)
         top = scored.features[0]
-        signals = (float(top[1]), float(top[0]), self._lexical.coverage(terms, hits[0].passage.text), margin(scored.scores))
+        coverage = self._lexical.coverage(terms, hits[0].passage.text)
+        signals = (float(top[1]), float(top[0]), coverage, margin(scored.scores))
         return make_answer(question, mode, hits, signals)
+
+    def _allowed(
+        self, sources: Sequence[str] | None, title: str | None, since: str | None, until: str | None
+    ) -> np.ndarray | None:
+        """Ids of the passages the filters let through, or None when nothing is filtered."""
+        if not (sources or title or since or until):
+            return None
+        wanted = {str(s) for s in sources or ()}
+        keep: set[str] = set()
+        for aid, article in self.articles.items():
+            if wanted and not wanted.intersection(self.sources.get(aid, [article.source])):
+                continue
+            if title and title.casefold() not in article.title.casefold():
+                continue
+            if since and not (article.date and article.date[: len(since)] >= since):
+                continue
+            if until and not (article.date and article.date[: len(until)] <= until):
+                continue
+            keep.add(aid)
+        return np.array([p.id for p in self.passages if p.article_id in keep], dtype=np.int64)
 
     def cite(self, passage: Passage) -> Citation:
         return citation_for(passage, self.articles[passage.article_id], self.sources.get(passage.article_id, ()))
@@ -261,4 +365,4 @@ def _passage_from_row(row: dict[str, object]) -> Passage:
     return Passage(**row)  # type: ignore[arg-type]
 
 
-__all__ = ["DEFAULT_K", "KnowledgeBase"]
+__all__ = ["DEFAULT_K", "KnowledgeBase", "SourceInfo"]

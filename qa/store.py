@@ -144,12 +144,22 @@ def read_vector_index(folder: Path, manifest: Manifest) -> faiss.Index:
     return index
 
 
-def search_vectors(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    k = min(k, index.ntotal)
+def search_vectors(
+    index: faiss.Index, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest vectors by inner product, optionally among the ``allowed`` ids only (-1 pads missing)."""
+    k = min(k, index.ntotal if allowed is None else len(allowed))
     if k <= 0:
         return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
-    scores, ids = index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
-    return scores, ids
+    x = np.ascontiguousarray(queries, dtype=np.float32)
+    if allowed is None:
+        return index.search(x, k)
+    selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+    if isinstance(index, faiss.IndexHNSW):
+        params: faiss.SearchParameters = faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, k))
+    else:
+        params = faiss.SearchParameters(sel=selector)
+    return index.search(x, k, params=params)
 
 
 def all_vectors(index: faiss.Index) -> np.ndarray:
