@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import InputError, ReadError
 from .readers import READERS, reader_for
+from .readers.records import LINE_SUFFIXES, JsonFields, read_records
 from .types import Article
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -33,21 +34,32 @@ def read_sources(
     paths: Sequence[str | Path],
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    *,
+    json_fields: JsonFields | None = None,
 ) -> Ingested:
-    """Read every article under the given files and folders; one bad file never stops the others."""
+    """Read every article under the given files, folders and URLs; one bad file never stops the others.
+
+    ``json_fields`` names the fields of JSON records when they are not ``text``, ``title``, ``url``...
+    JSON records without text are listed in ``skipped`` while the file's other records are read.
+    """
     if not paths:
         raise InputError("no paths given; name at least one file or folder of articles")
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for source in iter_sources(paths, include, exclude):
         try:
-            articles.extend(read_source(source))
+            read, left_out = _read(source, json_fields)
         except ReadError as exc:
             skipped.append(Skipped(exc.source, exc.reason))
+            continue
+        articles.extend(read)
+        skipped.extend(left_out)
     return Ingested(tuple(articles), tuple(skipped))
 
 
-def iter_sources(paths: Sequence[str | Path], include: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
+def iter_sources(
+    paths: Sequence[str | Path], include: Sequence[str], exclude: Sequence[str]
+) -> Iterator[str]:
     """Files named directly are always read; folders are walked for known formats, skipping hidden
     entries and index folders."""
     for raw in paths:
@@ -62,25 +74,38 @@ def iter_sources(paths: Sequence[str | Path], include: Sequence[str], exclude: S
             raise InputError(f"{raw}: no such file or folder; check the path")
 
 
-def read_source(source: str) -> list[Article]:
+def read_source(source: str, *, json_fields: JsonFields | None = None) -> list[Article]:
     """Read one file (or URL) into its articles, or raise ReadError with the reason."""
+    return _read(source, json_fields)[0]
+
+
+def _read(source: str, json_fields: JsonFields | None) -> tuple[list[Article], list[Skipped]]:
     if _is_url(source):
         from .readers.url import read_url
 
-        return read_url(source)
+        return read_url(source, json_fields=json_fields), []
     path = Path(source)
     reader = reader_for(path.suffix)
     if reader is None:
         known = ", ".join(sorted(READERS))
         raise ReadError(source, f"unsupported file type {path.suffix or '(none)'!r}; readable types: {known}")
+    data = _read_bytes(path, source)
+    if path.suffix.lower() in (".json", *LINE_SUFFIXES):
+        records = read_records(data, source, json_fields)
+        return list(records.articles), [Skipped(s.source, s.reason) for s in records.skipped]
+    return reader(data, source), []
+
+
+def _read_bytes(path: Path, source: str) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ReadError(source, f"is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES / 1e6:.0f} MB limit; split it")
-        data = path.read_bytes()
+            raise ReadError(
+                source, f"is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES / 1e6:.0f} MB limit; split it"
+            )
+        return path.read_bytes()
     except OSError as exc:
         raise ReadError(source, f"cannot be read: {exc.strerror or exc}") from exc
-    return reader(data, source)
 
 
 def _walk(folder: Path, include: Sequence[str], exclude: Sequence[str]) -> Iterable[Path]:
@@ -90,7 +115,9 @@ def _walk(folder: Path, include: Sequence[str], exclude: Sequence[str]) -> Itera
             continue
         if any((folder / parent / INDEX_MARKER).exists() for parent in rel.parents):
             continue
-        if include and not any(fnmatch.fnmatch(str(rel), pat) or fnmatch.fnmatch(path.name, pat) for pat in include):
+        if include and not any(
+            fnmatch.fnmatch(str(rel), pat) or fnmatch.fnmatch(path.name, pat) for pat in include
+        ):
             continue
         if any(fnmatch.fnmatch(str(rel), pat) or fnmatch.fnmatch(path.name, pat) for pat in exclude):
             continue
