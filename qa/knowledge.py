@@ -12,17 +12,31 @@ import numpy as np
 from . import store
 from .answer import citation_for, make_answer, make_hits, margin
 from .chunk import ChunkSettings, chunk_article
-from .embed import Embedder, load_embedder
+from .cache import EmbeddingCache
+from .embed import BATCH, Embedder, load_embedder
 from .errors import InputError
-from .ingest import Ingested, read_sources
+from .ingest import Skipped, read_sources
+from .readers.records import JsonFields
 from .lexical import Lexical, tokenize
-from .search import CANDIDATES, SentenceTable, score_candidates, top_k
+from .search import CANDIDATES, Scored, SentenceTable, score_candidates, top_k
 from .types import MODES, Answer, Article, Citation, Hit, Mode, Passage, Section
 
 MAX_QUESTION_CHARS = 2_000
+CACHE_FOLDER = "embed-cache"
 DEFAULT_K = 5
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one ``add`` did."""
+
+    articles: tuple[Article, ...]
+    skipped: tuple[Skipped, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]
+    embedded: int  # texts that had to go through the model
 
 
 @dataclass(frozen=True)
@@ -40,7 +54,9 @@ class KnowledgeBase:
     """Articles indexed for question answering. Build with ``from_paths`` or ``add``, persist with ``save``,
     reopen with ``open``; ask with ``ask`` (the best answer) or ``search`` (the top k hits)."""
 
-    def __init__(self, embedder: Embedder | None = None, settings: ChunkSettings | None = None) -> None:
+    def __init__(
+        self, embedder: Embedder | None = None, settings: ChunkSettings | None = None, cache_dir: Path | None = None
+    ) -> None:
         self.embedder: Embedder = embedder or load_embedder()
         self.settings = settings or ChunkSettings(max_tokens=self.embedder.max_tokens)
         if self.settings.max_tokens > self.embedder.max_tokens:
@@ -56,6 +72,8 @@ class KnowledgeBase:
         self._index = store.build_vector_index(np.zeros((0, self.embedder.dimension), np.float32))
         self._lexical = Lexical.build([])
         self._sentence_lexical = Lexical.build([])
+        self.fingerprints: dict[str, str] = {}  # file -> size:mtime when it was indexed
+        self.cache = EmbeddingCache(self.embedder.dimension, cache_dir / CACHE_FOLDER if cache_dir else None)
 
     # ----- building -------------------------------------------------------------------------------------------
 
@@ -68,17 +86,44 @@ class KnowledgeBase:
         kb.add(paths, progress=progress)
         return kb
 
-    def add(self, paths: Sequence[str | Path], progress: Progress | None = None) -> Ingested:
-        """Index the articles under these paths; returns what was read and what was skipped, with reasons."""
-        ingested = read_sources(paths)
-        self.add_articles(ingested.articles, progress=progress)
-        return ingested
+    def add(
+        self,
+        paths: Sequence[str | Path],
+        progress: Progress | None = None,
+        *,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        sync: bool = False,
+        json_fields: JsonFields | None = None,
+    ) -> Changes:
+        """Index the articles under these paths, reading only files that changed since they were indexed.
+
+        With ``sync``, sources under these paths that no longer exist are removed. Returns what was read,
+        skipped (with reasons), left unchanged and removed.
+        """
+        ingested = read_sources(
+            paths, include, exclude, json_fields=json_fields, is_unchanged=lambda s, f: self.fingerprints.get(s) == f
+        )
+        embedded = self.add_articles(ingested.articles, progress=progress)
+        self.fingerprints.update(ingested.fingerprints)
+        removed: list[str] = []
+        if sync:
+            seen = {source for source, _ in ingested.fingerprints} | {s.source for s in ingested.skipped}
+            roots = [Path(p).resolve() for p in paths if not str(p).startswith(("http://", "https://"))]
+            for info in self.list_sources():
+                file = info.source.split("#", 1)[0]
+                if file not in seen and Path(file).exists() is False and _under(Path(file).resolve(), roots):
+                    removed.append(info.source)
+            self.remove(removed)
+        return Changes(ingested.articles, ingested.skipped, ingested.unchanged, tuple(removed), embedded)
 
     def add_articles(self, articles: Iterable[Article], progress: Progress | None = None) -> int:
         """Index articles already read. A source whose text changed replaces its old article; byte-identical
-        articles are stored once and cited with every source. Returns the number of passages added."""
+        articles are stored once and cited with every source. Returns how many texts had to be embedded
+        (passages and sentences not already in the index or the embedding cache)."""
         incoming = list(articles)
-        changed = [a.source for a in incoming if self._article_of(a.source) not in (None, a.id)]
+        owner = {source: aid for aid, sources in self.sources.items() for source in sources}
+        changed = [a.source for a in incoming if owner.get(a.source, a.id) != a.id]
         self.remove(changed)
         fresh: list[Article] = []
         for article in incoming:
@@ -96,9 +141,10 @@ class KnowledgeBase:
             new_passages += chunk_article(
                 article, self.embedder.count_tokens, self.settings, first_id=len(self.passages) + len(new_passages)
             )
-        vectors = self._embed([p.text for p in new_passages], "passages", progress)
+        live = {p.text: p.id for p in self.passages}
+        vectors, embedded = self._embed([p.text for p in new_passages], "passages", progress, live)
         rows, new_sentences = self._sentence_rows_for(new_passages)
-        sentence_vectors = self._embed(new_sentences, "sentences", progress)
+        sentence_vectors, embedded_sentences = self._embed(new_sentences, "sentences", progress, {})
 
         for article in fresh:
             self.articles[article.id] = article
@@ -109,21 +155,28 @@ class KnowledgeBase:
         offsets = np.concatenate([self._table.offsets, self._table.offsets[-1] + np.cumsum(counts)])
         self._table = SentenceTable(offsets, np.concatenate([self._table.rows, np.asarray(rows, np.int64)]))
         self._reindex()
-        return len(new_passages)
+        return embedded + embedded_sentences
 
     def remove(self, sources: Iterable[str]) -> int:
         """Forget these sources; an article goes when its last source goes. Returns passages removed."""
         gone: set[str] = set()
         for source in sources:
-            aid = self._article_of(source)
-            if aid is None:
-                continue
-            self.sources[aid].remove(source)
-            if not self.sources[aid]:
-                gone.add(aid)
+            self.fingerprints.pop(source, None)
+            for aid, srcs in self.sources.items():
+                for s in [s for s in srcs if s == source or s.startswith(source + "#")]:
+                    srcs.remove(s)
+                if not srcs:
+                    gone.add(aid)
         if not gone:
             return 0
         before = len(self.passages)
+        dropped = [p for p in self.passages if p.article_id in gone]
+        self.cache.remember(
+            [p.text for p in dropped], store.vectors_of(self._index, np.array([p.id for p in dropped], np.int64))
+        )
+        texts = list(self._sentence_rows)
+        dropped_rows = self._table.of(np.array([p.id for p in dropped], np.int64))[0]
+        self.cache.remember([texts[int(r)] for r in dropped_rows], self._sentence_vectors[dropped_rows].astype(np.float32))
         keep = [p for p in self.passages if p.article_id not in gone]
         for aid in gone:
             del self.articles[aid], self.sources[aid]
@@ -131,7 +184,6 @@ class KnowledgeBase:
         old_rows = [self._table.of(np.array([p.id]))[0] for p in keep]
         used = np.unique(np.concatenate(old_rows)) if old_rows else np.zeros(0, np.int64)
         new_row = {int(r): i for i, r in enumerate(used)}
-        texts = list(self._sentence_rows)
         self._sentence_rows = {texts[int(r)]: i for i, r in enumerate(used)}
         self._sentence_vectors = self._sentence_vectors[used]
         rows = np.array([new_row[int(r)] for block in old_rows for r in block], dtype=np.int64)
@@ -156,19 +208,34 @@ class KnowledgeBase:
             key=lambda info: info.source,
         )
 
-    def _article_of(self, source: str) -> str | None:
-        return next((aid for aid, srcs in self.sources.items() if source in srcs), None)
-
-    def _embed(self, texts: list[str], stage: str, progress: Progress | None) -> np.ndarray:
-        done = 0
-
-        def tick(n: int) -> None:
-            nonlocal done
-            done += n
+    def _embed(
+        self, texts: list[str], stage: str, progress: Progress | None, live: dict[str, int]
+    ) -> tuple[np.ndarray, int]:
+        """Vectors for these texts, embedding only those found neither in the index (``live``: text -> passage
+        id) nor in the cache. New vectors reach the cache batch by batch. Returns (vectors, count embedded)."""
+        out = np.zeros((len(texts), self.embedder.dimension), np.float32)
+        missing: dict[str, list[int]] = {}
+        known = [(i, live[t]) for i, t in enumerate(texts) if t in live]
+        if known:
+            out[[i for i, _ in known]] = store.vectors_of(self._index, np.array([p for _, p in known], np.int64))
+        for i, text in enumerate(texts):
+            if text in live:
+                continue
+            cached = self.cache.get(text)
+            if cached is not None:
+                out[i] = cached
+            else:
+                missing.setdefault(text, []).append(i)
+        todo = list(missing)
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            vectors = self.embedder.encode(batch)
+            self.cache.put(batch, vectors)
+            for text, vector in zip(batch, vectors, strict=True):
+                out[missing[text]] = vector
             if progress:
-                progress(stage, done, len(texts))
-
-        return self.embedder.encode(texts, progress=tick)
+                progress(stage, start + len(batch), len(todo))
+        return out, len(todo)
 
     def _sentence_rows_for(self, passages: list[Passage]) -> tuple[list[int], list[str]]:
         """Rows of each passage's sentences in the sentence table, reusing rows for repeated sentences."""
@@ -208,6 +275,7 @@ class KnowledgeBase:
             store.write_jsonl(folder / "articles.jsonl", (_article_row(a, self.sources[a.id]) for a in self.articles.values()))
             store.write_jsonl(folder / "passages.jsonl", (asdict(p) for p in self.passages))
             store.write_jsonl(folder / "sentences.jsonl", ({"text": t} for t in self._sentence_rows))
+            store.write_jsonl(folder / "fingerprints.jsonl", ({"source": s, "mark": m} for s, m in self.fingerprints.items()))
             store.write_vector_index(self._index, folder)
             np.save(folder / "sentence_vectors.npy", self._sentence_vectors)
             np.save(folder / "sentence_offsets.npy", self._table.offsets)
@@ -215,7 +283,10 @@ class KnowledgeBase:
             self._lexical.save(folder / "bm25_passages")
             self._sentence_lexical.save(folder / "bm25_sentences")
 
-        return store.write_generation(index_dir, manifest, write)
+        folder = store.write_generation(index_dir, manifest, write)
+        self.cache.clear()  # the saved index now holds every vector the cache had
+        self.cache = EmbeddingCache(self.embedder.dimension, index_dir / CACHE_FOLDER)
+        return folder
 
     @classmethod
     def open(cls, index_dir: str | Path, model: str | None = None, embedder: Embedder | None = None) -> KnowledgeBase:
@@ -225,7 +296,7 @@ class KnowledgeBase:
         manifest = store.read_manifest(folder)
         embedder = embedder or load_embedder(model or manifest.model)
         store.read_manifest(folder, model_checksum=embedder.checksum)
-        kb = cls(embedder, ChunkSettings(**manifest.chunking))
+        kb = cls(embedder, ChunkSettings(**manifest.chunking), cache_dir=index_dir)
         for row in store.read_jsonl(folder / "articles.jsonl"):
             sources = row.pop("sources")
             article = _article_from_row(row)
@@ -233,6 +304,7 @@ class KnowledgeBase:
             kb.sources[article.id] = sources
         kb.passages = [_passage_from_row(r) for r in store.read_jsonl(folder / "passages.jsonl")]
         kb._sentence_rows = {r["text"]: i for i, r in enumerate(store.read_jsonl(folder / "sentences.jsonl"))}
+        kb.fingerprints = {r["source"]: r["mark"] for r in store.read_jsonl(folder / "fingerprints.jsonl")}
         kb._index = store.read_vector_index(folder, manifest)
         try:
             kb._sentence_vectors = np.load(folder / "sentence_vectors.npy")
@@ -281,15 +353,23 @@ class KnowledgeBase:
         allowed = self._allowed(sources, title, since, until)
         if not self.passages or (allowed is not None and len(allowed) == 0):
             return make_answer(question, mode, (), None)
+        scored, terms = self.rank(question, mode, k, allowed)
+        hits = make_hits(scored, k, self.passages.__getitem__, self.cite)
+        top = scored.features[0]
+        coverage = self._lexical.coverage(terms, hits[0].passage.text)
+        signals = (float(top[1]), float(top[0]), coverage, margin(scored.scores))
+        return make_answer(question, mode, hits, signals)
+
+    def rank(
+        self, question: str, mode: Mode, k: int = DEFAULT_K, allowed: np.ndarray | None = None
+    ) -> tuple[Scored, list[str]]:
+        """Every candidate passage for the question with its signals, best first; and the question's terms."""
         query = self.embedder.encode([question], query=True)[0]
         terms = tokenize([question])[0]
         pool = max(k, CANDIDATES)
         dense_top = store.search_vectors(self._index, query[None, :], pool, allowed)[1][0]
         lexical_all = self._lexical.scores(terms)
-        if allowed is not None:
-            lexical_top = allowed[top_k(lexical_all[allowed], pool)]
-        else:
-            lexical_top = top_k(lexical_all, pool)
+        lexical_top = top_k(lexical_all, pool) if allowed is None else allowed[top_k(lexical_all[allowed], pool)]
         candidates = np.unique(np.concatenate([dense_top[dense_top >= 0], lexical_top]))
         dense = store.vectors_of(self._index, candidates) @ query
         rows, _ = self._table.of(candidates)
@@ -304,11 +384,7 @@ class KnowledgeBase:
             self._sentence_lexical.scores(terms),
             self._table,
         )
-        hits = make_hits(scored, k, self.passages.__getitem__, self.cite)
-        top = scored.features[0]
-        coverage = self._lexical.coverage(terms, hits[0].passage.text)
-        signals = (float(top[1]), float(top[0]), coverage, margin(scored.scores))
-        return make_answer(question, mode, hits, signals)
+        return scored, terms
 
     def _allowed(
         self, sources: Sequence[str] | None, title: str | None, since: str | None, until: str | None
@@ -332,6 +408,10 @@ class KnowledgeBase:
 
     def cite(self, passage: Passage) -> Citation:
         return citation_for(passage, self.articles[passage.article_id], self.sources.get(passage.article_id, ()))
+
+
+def _under(path: Path, roots: list[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
 
 
 def _check_question(question: str) -> str:

@@ -52,13 +52,14 @@ def test_cli_index_then_ask(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     (tmp_path / "docs" / "empty.md").write_text("")
     assert main(["index", str(tmp_path / "docs"), "--index", str(index)]) == 0
     out = capsys.readouterr().out
-    assert "1 indexed, 1 skipped" in out and "empty.md" in out
+    assert "1 indexed, 1 skipped:" in out and "empty.md" in out
     assert main(["ask", "When did the ICC issue its arrest warrant for Putin?", "--index", str(index), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["found"] is True
     assert "March 2023" in data["answer"]["highlight"]["text"]
     assert data["answer"]["citation"]["source"].endswith("seed.txt")
-    assert len(data["hits"]) == 5
+    assert [h["rank"] for h in data["hits"]] == list(range(1, len(data["hits"]) + 1))
+    assert len(data["hits"]) >= 3
     assert main(["ask", "When did the ICC issue its arrest warrant?", "--index", str(index)]) == 0
     assert "March 2023" in capsys.readouterr().out
 

@@ -1,0 +1,105 @@
+"""Keeping an index in step with a changing folder: nothing unchanged is read or embedded again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import embed, knowledge
+from qa.cli import main
+from qa.knowledge import KnowledgeBase
+
+from .conftest import FakeEmbedder
+
+
+class CountingEmbedder(FakeEmbedder):
+    """Counts the texts it embeds; can be told to die after some batches, like a killed process."""
+
+    def __init__(self, die_after: int | None = None) -> None:
+        self.embedded: list[str] = []
+        self.die_after = die_after
+
+    def encode(self, texts: Sequence[str], *, query: bool = False, progress: object = None) -> np.ndarray:
+        if not query:
+            if self.die_after is not None and len(self.embedded) >= self.die_after:
+                raise KeyboardInterrupt
+            self.embedded += texts
+        return super().encode(texts, query=query)
+
+
+def _corpus(folder: Path, n: int) -> None:
+    folder.mkdir(exist_ok=True)
+    for i in range(n):
+        sentences = " ".join(f"Article {i} sentence {j} tells of topic{i} and item{j}." for j in range(40))
+        (folder / f"a{i:02d}.txt").write_text(sentences)
+
+
+def test_unchanged_folder_embeds_nothing_and_one_edit_embeds_only_its_text(tmp_path: Path) -> None:
+    _corpus(tmp_path / "docs", 5)
+    emb = CountingEmbedder()
+    kb = KnowledgeBase(emb, cache_dir=tmp_path / "idx")
+    first = kb.add([tmp_path / "docs"])
+    kb.save(tmp_path / "idx")
+    assert len(first.articles) == 5 and first.embedded == len(emb.embedded) > 0
+
+    emb.embedded.clear()
+    kb = KnowledgeBase.open(tmp_path / "idx", embedder=emb)
+    again = kb.add([tmp_path / "docs"])
+    assert again.articles == () and len(again.unchanged) == 5 and emb.embedded == []
+
+    edited = tmp_path / "docs" / "a03.txt"
+    edited.write_text(edited.read_text() + " A new closing sentence about zebras.")
+    changes = kb.add([tmp_path / "docs"])
+    assert [Path(a.source).name for a in changes.articles] == ["a03.txt"]
+    assert emb.embedded and all("zebras" in t for t in emb.embedded)  # only the changed passage and sentence
+    assert "zebras" in kb.ask("zebras").best.passage.text  # type: ignore[union-attr]
+    assert len(kb.articles) == 5
+
+
+def test_sync_removes_deleted_files_only(tmp_path: Path) -> None:
+    _corpus(tmp_path / "docs", 3)
+    kb = KnowledgeBase(CountingEmbedder())
+    kb.add([tmp_path / "docs"])
+    (tmp_path / "docs" / "a01.txt").unlink()
+    assert kb.add([tmp_path / "docs"]).removed == ()  # without sync nothing is dropped
+    changes = kb.add([tmp_path / "docs"], sync=True)
+    assert [Path(s).name for s in changes.removed] == ["a01.txt"]
+    assert sorted(Path(s.source).name for s in kb.list_sources()) == ["a00.txt", "a02.txt"]
+
+
+def test_an_interrupted_run_resumes_from_the_cache(tmp_path: Path) -> None:
+    _corpus(tmp_path / "docs", 30)
+    dying = CountingEmbedder(die_after=embed.BATCH)
+    kb = KnowledgeBase(dying, cache_dir=tmp_path / "idx")
+    with pytest.raises(KeyboardInterrupt):
+        kb.add([tmp_path / "docs"])
+    assert len(dying.embedded) >= embed.BATCH  # some batches were done before the "kill"
+
+    fresh = CountingEmbedder()
+    kb = KnowledgeBase(fresh, cache_dir=tmp_path / "idx")
+    kb.add([tmp_path / "docs"])
+    assert fresh.embedded and not set(fresh.embedded) & set(dying.embedded)  # nothing embedded twice
+    kb.save(tmp_path / "idx")
+    assert not (tmp_path / "idx" / knowledge.CACHE_FOLDER).exists()  # the saved index holds it all now
+
+
+def test_cli_add_remove_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(embed, "load_embedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(knowledge, "load_embedder", lambda model=None: FakeEmbedder())
+    _corpus(tmp_path / "docs", 3)
+    (tmp_path / "docs" / "skip.md").write_text("# Skip me\n\nnot this one")
+    idx = str(tmp_path / "idx")
+    assert main(["index", str(tmp_path / "docs"), "--index", idx, "--exclude", "*.md"]) == 0
+    assert "3 indexed, 0 skipped" in capsys.readouterr().out
+    assert main(["index", str(tmp_path / "docs"), "--index", idx, "--exclude", "*.md"]) == 0
+    assert "0 indexed, 0 skipped (3 unchanged, 0 removed)" in capsys.readouterr().out
+    assert main(["remove", str(tmp_path / "docs" / "a00.txt"), "--index", idx]) == 0
+    assert "removed 1 sources" in capsys.readouterr().out
+    assert main(["sources", "--index", idx]) == 0
+    listing = capsys.readouterr().out
+    assert "a01.txt" in listing and "a00.txt" not in listing and "2 sources" in listing
+    assert main(["remove", str(tmp_path / "nothing.txt"), "--index", idx]) == 2
+    assert "nothing indexed matches" in capsys.readouterr().err
