@@ -38,3 +38,6 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) index/default
+
+eval: setup
+	$(PY) benchmarks/bench_quality.py
