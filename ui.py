@@ -20,9 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, default=INDEX, help=f"index folder (default {INDEX})")
     parser.add_argument("--port", type=int, default=None, help="port (default 7860 or GRADIO_SERVER_PORT)")
     parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; 0.0.0.0 for all)")
-    parser.add_argument(
-        "--share", action="store_true", help="also publish a temporary public gradio.live link"
-    )
+    parser.add_argument("--share", action="store_true", help="also publish a temporary public gradio.live link")
     parser.add_argument("--auth", default=None, help="require a login, as user:password (or set QA_AUTH)")
     args = parser.parse_args(argv)
 

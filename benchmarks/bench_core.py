@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+
 
 QUESTIONS = [
     "When did the ICC issue its arrest warrant for Putin?",
@@ -95,10 +95,14 @@ def main() -> None:
     print(f"| one question ({args.questions} asked) | median | p95 | median vs baseline |")
     print("|---|---|---|---|")
     ours_median, base_median = statistics.median(ours), statistics.median(base)
-    print(f"| qa hybrid (`kb.ask`) | {ours_median * 1e3:.1f} ms | {percentile(ours, 0.95) * 1e3:.1f} ms | "
-          f"{ours_median / base_median:.2f}x |")
-    print(f"| baseline: encode + FAISS flat | {base_median * 1e3:.1f} ms | {percentile(base, 0.95) * 1e3:.1f} ms "
-          "| 1.00x |")
+    print(
+        f"| qa hybrid (`kb.ask`) | {ours_median * 1e3:.1f} ms | {percentile(ours, 0.95) * 1e3:.1f} ms | "
+        f"{ours_median / base_median:.2f}x |"
+    )
+    print(
+        f"| baseline: encode + FAISS flat | {base_median * 1e3:.1f} ms |"
+        f" {percentile(base, 0.95) * 1e3:.1f} ms | 1.00x |"
+    )
 
 
 if __name__ == "__main__":

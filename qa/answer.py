@@ -74,6 +74,12 @@ def make_answer(
     )
 
 
+def signals(scored: Scored, coverage: float) -> tuple[float, ...]:
+    """The top candidate's signals for the confidence model, in CONFIDENCE_FEATURES order."""
+    top = scored.features[0]
+    return float(top[1]), float(top[0]), coverage, margin(scored.scores)
+
+
 def margin(scores: np.ndarray) -> float:
     """How far the top score stands above the runner-up, in units of the candidates' spread."""
     if len(scores) < 2:

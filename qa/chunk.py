@@ -18,8 +18,8 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _HEADING_LINE = re.compile(r"^#{1,6}[ \t]+\S.*$", re.MULTILINE)
 _SENTENCE_END = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s+["'“‘«(\[]?[A-Z0-9À-ÖØ-Þ])|[.!?…]+["'”’»)\]]*(?=\s*$)""")
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st mt ft vs etc al gen col lt sgt capt gov sen rep rev inc ltd co corp no
-    jan feb mar apr jun jul aug sep sept oct nov dec fig eq approx dept univ est e.g i.e u.s u.k u.n""".split()
+    """mr mrs ms dr prof sr jr st mt ft vs etc al gen col lt sgt capt gov sen rep rev inc ltd co corp no jan feb mar
+    apr jun jul aug sep sept oct nov dec fig eq approx dept univ est e.g i.e u.s u.k u.n""".split()
 )
 
 
@@ -30,10 +30,13 @@ class ChunkSettings:
     max_tokens: int = 254
     target_tokens: int = 128
     overlap_sentences: int = 1
+    title_context: bool = True  # embed and match each passage with its article's title in front
 
     def __post_init__(self) -> None:
         if not 8 <= self.target_tokens <= self.max_tokens:
-            raise ValueError(f"target_tokens ({self.target_tokens}) must be between 8 and max_tokens ({self.max_tokens})")
+            raise ValueError(
+                f"target_tokens ({self.target_tokens}) must be between 8 and max_tokens ({self.max_tokens})"
+            )
 
 
 @dataclass(frozen=True)

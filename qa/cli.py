@@ -129,7 +129,9 @@ def _index(args: argparse.Namespace) -> int:
     print(line + (":" if changes.skipped else ""))
     for s in changes.skipped:
         print(f"  {s.source}: {s.reason}")
-    print(f"{len(kb.articles)} articles, {len(kb.passages)} passages in {args.index}; {changes.embedded} texts embedded")
+    print(
+        f"{len(kb.articles)} articles, {len(kb.passages)} passages in {args.index}; {changes.embedded} texts embedded"
+    )
     return 0
 
 

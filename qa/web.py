@@ -194,9 +194,7 @@ class Service:
     def uploads(self) -> Path:
         return self.index_dir / UPLOADS
 
-    def ask(
-        self, conv: Conversation, question: str, mode: Mode, source: str, since: str, until: str
-    ) -> Answer:
+    def ask(self, conv: Conversation, question: str, mode: Mode, source: str, since: str, until: str) -> Answer:
         sources = [source] if source else None
         with self.lock:
             return conv.ask(question, mode=mode, sources=sources, since=since or None, until=until or None)
@@ -349,9 +347,7 @@ def build_app(kb: KnowledgeBase, index_dir: str | Path) -> gr.Blocks:
             status = gr.Textbox(label="Status", interactive=False, lines=2, elem_id="qa-status")
             sources_html = gr.HTML(render_sources(kb), elem_id="qa-sources")
             with gr.Row(equal_height=True):
-                remove_choice = gr.Dropdown(
-                    service.source_choices(), value=None, label="Remove a source", scale=4
-                )
+                remove_choice = gr.Dropdown(service.source_choices(), value=None, label="Remove a source", scale=4)
                 remove = gr.Button("Remove", variant="stop", scale=1, elem_id="qa-remove")
 
         inputs = [question, chatbot, conv, mode, source, since, until]

@@ -30,9 +30,7 @@ def serve(kb: KnowledgeBase, index_dir: Path) -> Iterator[str]:
     demo = build_app(kb, index_dir)
     demo.queue(default_concurrency_limit=2)
     port = free_port()
-    demo.launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS, share=False
-    )
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS, share=False)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

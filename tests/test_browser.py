@@ -92,9 +92,7 @@ def upload(page: Any, path: Path) -> str:
     page.get_by_role("tab", name="Sources").click()
     page.set_input_files("#qa-upload input[type=file]", str(path))
     status = page.locator("#qa-status textarea")
-    page.wait_for_function(
-        "document.querySelector('#qa-status textarea').value.length > 0", timeout=TIMEOUT_MS
-    )
+    page.wait_for_function("document.querySelector('#qa-status textarea').value.length > 0", timeout=TIMEOUT_MS)
     page.wait_for_function(
         f"document.querySelector('#qa-sources').innerText.includes({path.name!r})", timeout=TIMEOUT_MS
     )

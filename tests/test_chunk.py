@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from qa.chunk import ChunkSettings, chunk_article, paragraphs, sentences
@@ -52,7 +54,7 @@ def test_every_passage_is_its_exact_slice_with_lines_and_paragraphs() -> None:
 def test_passages_overlap_by_a_sentence_when_cut_inside_a_paragraph() -> None:
     text = " ".join(f"Sentence number {i} has five words." for i in range(30))
     passages = chunk_article(_article(text), count, ChunkSettings(max_tokens=40, target_tokens=30))
-    for a, b in zip(passages, passages[1:]):
+    for a, b in itertools.pairwise(passages):
         assert b.start < a.end  # the last sentence of one passage opens the next
     assert passages[-1].end == len(text)
 

@@ -33,9 +33,7 @@ class RecordingKB:
     ) -> Answer:
         self.queries.append(question)
         self.filters.append({"k": k, "mode": mode, "sources": sources, "since": since, "until": until})
-        return Answer(
-            question=question, found=False, confidence=0.0, hits=(), mode=mode, searched_for=question
-        )
+        return Answer(question=question, found=False, confidence=0.0, hits=(), mode=mode, searched_for=question)
 
 
 @pytest.mark.parametrize(

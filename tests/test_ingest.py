@@ -35,9 +35,7 @@ def library(tmp_path: Path) -> Path:
     (tmp_path / "news" / "old.txt").write_bytes("Café crème brûlée is a French dessert.\n".encode("cp1252"))
     (tmp_path / "notes.md").write_text("# Tides\n\nTides follow the moon.\n", encoding="utf-8")
     (tmp_path / "reports").mkdir()
-    (tmp_path / "reports" / "fundy.pdf").write_bytes(
-        _pdf("The Bay of Fundy has the highest tides in the world.")
-    )
+    (tmp_path / "reports" / "fundy.pdf").write_bytes(_pdf("The Bay of Fundy has the highest tides in the world."))
     (tmp_path / "feed.jsonl").write_text(
         json.dumps({"id": "a1", "text": "Storm surge flooded the harbour road."})
         + "\n"
@@ -54,9 +52,7 @@ def library(tmp_path: Path) -> Path:
     index.mkdir()
     (index / "CURRENT").write_text("v1\n")
     (index / "v1").mkdir()
-    (index / "v1" / "passages.jsonl").write_text(
-        json.dumps({"text": "a passage inside a saved index"}) + "\n"
-    )
+    (index / "v1" / "passages.jsonl").write_text(json.dumps({"text": "a passage inside a saved index"}) + "\n")
     (index / "v1" / "notes.txt").write_text("inside a saved index\n")
     return tmp_path
 
@@ -109,9 +105,7 @@ def test_a_file_named_directly_is_read_and_unknown_types_are_explained(library: 
 
 def test_json_fields_pass_through(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
-    path.write_text(
-        json.dumps({"posts": [{"body": "Kelp forests grow fast.", "headline": "Kelp", "slug": "k"}]})
-    )
+    path.write_text(json.dumps({"posts": [{"body": "Kelp forests grow fast.", "headline": "Kelp", "slug": "k"}]}))
     assert not read_sources([path]).articles  # default field names find no text
     fields = JsonFields(text="body", title="headline", id="slug")
     [article] = read_sources([path], json_fields=fields).articles

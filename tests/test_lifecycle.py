@@ -86,7 +86,9 @@ def test_an_interrupted_run_resumes_from_the_cache(tmp_path: Path) -> None:
     assert not (tmp_path / "idx" / knowledge.CACHE_FOLDER).exists()  # the saved index holds it all now
 
 
-def test_cli_add_remove_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_add_remove_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(embed, "load_embedder", lambda model=None: FakeEmbedder())
     monkeypatch.setattr(knowledge, "load_embedder", lambda model=None: FakeEmbedder())
     _corpus(tmp_path / "docs", 3)

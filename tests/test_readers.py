@@ -129,9 +129,7 @@ def test_html_without_main_text_is_refused_with_a_reason() -> None:
         read_html(menu.encode(), "menu.html")
 
 
-@pytest.mark.parametrize(
-    "data", [b"just words, no markup at all", b"<html></html>", b"\x00\x01\x02\xff" * 40]
-)
+@pytest.mark.parametrize("data", [b"just words, no markup at all", b"<html></html>", b"\x00\x01\x02\xff" * 40])
 def test_html_that_is_not_a_page_is_refused(data: bytes) -> None:
     with pytest.raises(ReadError) as info:
         read_html(data, "broken.html")
@@ -278,9 +276,7 @@ def test_custom_field_names() -> None:
             "uid": 77,
         }
     ]
-    fields = JsonFields(
-        text="body.content", title="headline", url="link", date="published", author="byline", id="uid"
-    )
+    fields = JsonFields(text="body.content", title="headline", url="link", date="published", author="byline", id="uid")
     [article] = read_records(json.dumps(records).encode(), "c.json", fields).articles
     assert article.text == "The ebb is the outgoing tide.\n"
     assert (article.title, article.url, article.date, article.author) == (

@@ -99,7 +99,7 @@ def test_flat_and_graph_indexes_agree_with_brute_force(monkeypatch: pytest.Monke
     monkeypatch.setattr(store, "HNSW_ABOVE", 1000)
     graph = store.build_vector_index(vectors)
     found = store.search_vectors(graph, queries, 10)[1]
-    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth)])
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
     assert recall > 0.95
     allowed = np.arange(0, 3000, 7)
     filtered = store.search_vectors(graph, queries, 5, allowed)[1]

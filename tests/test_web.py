@@ -26,9 +26,7 @@ from qa.web import (
 
 from .conftest_web import serve
 
-EVIL = (
-    "The festival <img src=x onerror=alert(1)> is in June. <script>alert(2)</script> [x](javascript:alert(3))"
-)
+EVIL = "The festival <img src=x onerror=alert(1)> is in June. <script>alert(2)</script> [x](javascript:alert(3))"
 CUT = EVIL.index("June.") + 5
 
 
@@ -59,9 +57,7 @@ def test_answer_html_escapes_article_text_titles_and_sources() -> None:
 
 
 def test_not_found_says_so_and_shows_closest_passages() -> None:
-    answer = Answer(
-        question="q", found=False, confidence=0.1, hits=(evil_hit(), evil_hit(rank=2)), message=NOT_FOUND
-    )
+    answer = Answer(question="q", found=False, confidence=0.1, hits=(evil_hit(), evil_hit(rank=2)), message=NOT_FOUND)
     out = render_answer(answer)
     assert "seem to contain" in out and "Closest passage" in out and "<mark>" in out
     assert "Searched for" not in out
@@ -129,9 +125,7 @@ def test_login_comes_from_the_option_or_the_environment(monkeypatch: pytest.Monk
 
 
 @pytest.mark.e2e
-def test_api_returns_the_same_structured_answer_as_the_library(
-    seed_kb: KnowledgeBase, tmp_path: Path
-) -> None:
+def test_api_returns_the_same_structured_answer_as_the_library(seed_kb: KnowledgeBase, tmp_path: Path) -> None:
     from gradio_client import Client
 
     question = "When did the ICC issue its arrest warrant for Putin?"

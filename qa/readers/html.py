@@ -32,9 +32,7 @@ def read_html(data: bytes, source: str) -> list[Article]:
     html = _decode_html(data, source)
     tree = trafilatura.load_html(html)
     if tree is None:
-        raise ReadError(
-            source, "could not be parsed as HTML (malformed, or not a web page); save the page again"
-        )
+        raise ReadError(source, "could not be parsed as HTML (malformed, or not a web page); save the page again")
     document = _extract(tree, source)
     blocks = _blocks(document.body)
     if not blocks or not any(_is_prose(text) for text, _ in blocks):

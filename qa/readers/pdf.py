@@ -35,15 +35,11 @@ def read_pdf(data: bytes, source: str) -> list[Article]:
     except ReadError:
         raise
     except Exception as exc:  # pypdf raises many kinds of error on damaged files; any of them means "corrupt"
-        raise ReadError(
-            source, f"is damaged and could not be read as a PDF ({exc}); re-export or repair it"
-        ) from exc
+        raise ReadError(source, f"is damaged and could not be read as a PDF ({exc}); re-export or repair it") from exc
     if not pages:
         raise ReadError(source, "has no pages; re-export the PDF")
     if not any(pages):
-        raise ReadError(
-            source, "has no text layer (a scan?); run OCR on it first (e.g. ocrmypdf) and read the result"
-        )
+        raise ReadError(source, "has no text layer (a scan?); run OCR on it first (e.g. ocrmypdf) and read the result")
     text, sections = _join(pages)
     info = _metadata(reader)
     return [
@@ -60,9 +56,7 @@ def read_pdf(data: bytes, source: str) -> list[Article]:
 
 
 def _page_text(raw: str) -> str:
-    lines = (
-        _SPACES.sub(" ", line).strip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    )
+    lines = (_SPACES.sub(" ", line).strip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -90,11 +84,7 @@ def _metadata(reader: PdfReader) -> dict[str, str]:
         if meta is None:
             return found
         title = _SPACES.sub(" ", str(meta.title or "")).strip()
-        if (
-            title
-            and title.lower() not in _PLACEHOLDER_TITLES
-            and not title.lower().endswith((".doc", ".docx"))
-        ):
+        if title and title.lower() not in _PLACEHOLDER_TITLES and not title.lower().endswith((".doc", ".docx")):
             found["title"] = title
         author = _SPACES.sub(" ", str(meta.author or "")).strip()
         if author:

@@ -124,9 +124,7 @@ def _article(record: Any, number: int, source: str, fields: JsonFields) -> Artic
     if isinstance(raw, list) and all(isinstance(part, str) for part in raw):
         raw = "\n\n".join(part.strip() for part in raw)
     if raw is None:
-        raise ReadError(
-            where, f"record {number} has no {fields.text!r} field; name the text field if it differs"
-        )
+        raise ReadError(where, f"record {number} has no {fields.text!r} field; name the text field if it differs")
     if not isinstance(raw, str) or not raw.strip():
         raise ReadError(where, f"record {number} has an empty or non-text {fields.text!r} field")
     text = raw.replace("\r\n", "\n").replace("\r", "\n").strip() + "\n"

@@ -38,29 +38,21 @@ def _decode(data: bytes, source: str) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise ReadError(
-                    source, f"starts with a {encoding} mark but is not valid {encoding}: {exc}"
-                ) from exc
+                raise ReadError(source, f"starts with a {encoding} mark but is not valid {encoding}: {exc}") from exc
     if b"\x00" in data:
         utf16 = _bomless_utf16(data)
         if utf16 is not None:
             return utf16
-        raise ReadError(
-            source, "looks like a binary file, not text; convert it to text, Markdown, HTML or PDF"
-        )
+        raise ReadError(source, "looks like a binary file, not text; convert it to text, Markdown, HTML or PDF")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     text = _legacy(data)
     if text is None:
-        raise ReadError(
-            source, "is not text in any encoding that could be detected (binary?); save it as UTF-8 text"
-        )
+        raise ReadError(source, "is not text in any encoding that could be detected (binary?); save it as UTF-8 text")
     if _control_share(text) > 0.01:
-        raise ReadError(
-            source, "looks like a binary file, not text; convert it to text, Markdown, HTML or PDF"
-        )
+        raise ReadError(source, "looks like a binary file, not text; convert it to text, Markdown, HTML or PDF")
     return text
 
 

@@ -58,9 +58,7 @@ def read_url(
     data, final_url, content_type, charset = _fetch(url, timeout, max_bytes)
     kind = _kind(content_type, final_url, data)
     if kind is None:
-        raise ReadError(
-            url, f"has content type {content_type or '(none)'!r}, which is not HTML, PDF, JSON or text"
-        )
+        raise ReadError(url, f"has content type {content_type or '(none)'!r}, which is not HTML, PDF, JSON or text")
     if charset and kind != "pdf":
         data = _as_utf8(data, charset)
     if kind == "json":
@@ -78,9 +76,7 @@ def _fetch(url: str, timeout: float, max_bytes: int) -> tuple[bytes, str, str, s
             headers: Message = response.headers
             length = headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
-                raise ReadError(
-                    url, f"is {int(length) / 1e6:.1f} MB, over the {limit} limit; save a smaller copy"
-                )
+                raise ReadError(url, f"is {int(length) / 1e6:.1f} MB, over the {limit} limit; save a smaller copy")
             chunks: list[bytes] = []
             size = 0
             while chunk := response.read(_CHUNK):
@@ -99,9 +95,7 @@ def _fetch(url: str, timeout: float, max_bytes: int) -> tuple[bytes, str, str, s
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
             raise ReadError(url, _timed_out(timeout)) from exc
-        raise ReadError(
-            url, f"could not be reached ({exc.reason}); check the address and the network"
-        ) from exc
+        raise ReadError(url, f"could not be reached ({exc.reason}); check the address and the network") from exc
     except TimeoutError as exc:
         raise ReadError(url, _timed_out(timeout)) from exc
     except (OSError, ValueError) as exc:  # connection reset, bad redirect target, malformed response
