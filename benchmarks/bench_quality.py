@@ -36,31 +36,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="sample N questions (default: all 10,570)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--split", choices=("all", "even", "odd"), default="all", help="articles by file position"
-    )
-    parser.add_argument(
-        "--data", type=Path, default=Path(DEFAULT_DATA), help=f"SQuAD file (default {DEFAULT_DATA})"
-    )
-    parser.add_argument(
-        "--misses", type=Path, default=None, help="write questions hybrid misses at rank 1 (JSONL)"
-    )
+    parser.add_argument("--split", choices=("all", "even", "odd"), default="all", help="articles by file position")
+    parser.add_argument("--data", type=Path, default=Path(DEFAULT_DATA), help=f"SQuAD file (default {DEFAULT_DATA})")
+    parser.add_argument("--misses", type=Path, default=None, help="write questions hybrid misses at rank 1 (JSONL)")
     args = parser.parse_args()
     data_path = args.data if args.data.is_absolute() else (REPO / args.data).resolve()
 
     started = time.perf_counter()
     data = load_squad(data_path)
     embedder = load_embedder()
+    if args.threads:
+        # Two processes each spinning one torch thread per core thrash: single queries slow down ~50x.
+        import torch
+
+        torch.set_num_threads(args.threads)
     with ProgressBars() as bars:
-        run = run_squad(
-            data, embedder, MODES, args.limit, args.seed, args.split, "heldout", bars, str(data_path)
-        )
+        run = run_squad(data, embedder, MODES, args.limit, args.seed, args.split, "heldout", bars, str(data_path))
     total = time.perf_counter() - started
 
     asked = run.metrics["hybrid"].questions
     print(f"SQuAD v1.1 dev ({data_path.name}), split {args.split}, {asked:,} questions")
     print(f"(limit {args.limit}, seed {args.seed}); {run.articles} articles, {run.passages:,} passages,")
-    print(f"indexed in {run.index_seconds:.1f} s; whole run {total:.0f} s; model {embedder.name}\n")
+    threads = f"{args.threads} torch thread(s)" if args.threads else "default torch threads"
+    print(f"indexed in {run.index_seconds:.1f} s; whole run {total:.0f} s; model {embedder.name}, {threads}\n")
     print(table(run.metrics))
     best_single = max(run.metrics["dense"].recall_at_1 or 0.0, run.metrics["lexical"].recall_at_1 or 0.0)
     hybrid = run.metrics["hybrid"].recall_at_1 or 0.0
@@ -82,9 +80,7 @@ def table(metrics: dict[str, Metrics]) -> str:
             m.abstain_precision,
             m.abstain_recall,
         )
-        lines.append(
-            f"| {mode} | " + " | ".join(_num(c) for c in cells) + f" | {m.questions_per_second:.1f} |"
-        )
+        lines.append(f"| {mode} | " + " | ".join(_num(c) for c in cells) + f" | {m.questions_per_second:.1f} |")
     for name, r1, r5 in PUBLISHED:
         lines.append(f"| {name} | {r1:.3f} | {r5:.3f} | - | - | - | - | - |")
     return "\n".join(lines)

@@ -104,9 +104,7 @@ def squad_v1() -> dict[str, Any]:
                         "qas": [
                             _qa("v2", "When was the last eruption of Kivara?", VOLCANO_2, "1874"),
                             # Asked in the violin article's words: the volcano article ranks second.
-                            _qa(
-                                "v3", "Which quartet played the Stradi violin in Vienna?", VOLCANO_2, "coffee"
-                            ),
+                            _qa("v3", "Which quartet played the Stradi violin in Vienna?", VOLCANO_2, "coffee"),
                         ],
                     },
                 ],
@@ -380,3 +378,10 @@ def test_cli_table_and_errors(v1_path: Path, monkeypatch: pytest.MonkeyPatch, ca
 def test_metrics_as_dict_rounds() -> None:
     m = Metrics(1 / 3, 0.5, 0.25, None, None, None, 123.456, 7)
     assert m.as_dict()["recall@1"] == 0.3333 and m.as_dict()["questions_per_second"] == 123.5
+
+
+def test_cli_beir_json(beir_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    monkeypatch.setattr(qa.evaluate, "load_embedder", lambda model=None: FakeEmbedder())
+    assert main(["eval", "beir", str(beir_dir), "--json", "--modes", "lexical"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert list(out) == ["lexical"] and list(out["lexical"]) == BEIR_KEYS
