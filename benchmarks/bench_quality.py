@@ -38,6 +38,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split", choices=("all", "even", "odd"), default="all", help="articles by file position")
     parser.add_argument("--data", type=Path, default=Path(DEFAULT_DATA), help=f"SQuAD file (default {DEFAULT_DATA})")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default one per core)")
     parser.add_argument("--misses", type=Path, default=None, help="write questions hybrid misses at rank 1 (JSONL)")
     args = parser.parse_args()
     data_path = args.data if args.data.is_absolute() else (REPO / args.data).resolve()

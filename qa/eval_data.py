@@ -70,9 +70,7 @@ def load_squad(path: str | Path) -> list[SquadArticle]:
 def parse_squad(data: Any, source: str = "SQuAD data") -> list[SquadArticle]:
     """SQuAD's nested JSON -> articles, with every gold answer checked against the rebuilt article text."""
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        raise InputError(
-            f"{source} is not SQuAD JSON (no top-level 'data' list); give a SQuAD v1.1 or v2.0 file"
-        )
+        raise InputError(f"{source} is not SQuAD JSON (no top-level 'data' list); give a SQuAD v1.1 or v2.0 file")
     articles = []
     for a, raw in enumerate(data["data"]):
         try:
@@ -119,9 +117,7 @@ def _squad_question(qa: dict[str, Any], context: str, offset: int) -> SquadQuest
             spans.append(span)
     if not impossible and not spans:
         raise InputError(f"question {qa.get('id')!r} has no answers and is not marked is_impossible")
-    return SquadQuestion(
-        id=str(qa["id"]), question=str(qa["question"]), answers=tuple(spans), impossible=impossible
-    )
+    return SquadQuestion(id=str(qa["id"]), question=str(qa["question"]), answers=tuple(spans), impossible=impossible)
 
 
 def _read_json(path: Path) -> Any:

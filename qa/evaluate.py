@@ -134,9 +134,7 @@ def ndcg_at_10(ranked_articles: Sequence[str], grades: Mapping[str, int]) -> flo
     return dcg / ideal if ideal > 0 else 0.0
 
 
-def summarize(
-    ranked: Sequence[Judged], abstention: Sequence[Judged], questions: int, seconds: float
-) -> Metrics:
+def summarize(ranked: Sequence[Judged], abstention: Sequence[Judged], questions: int, seconds: float) -> Metrics:
     """Recall, MRR, highlight and nDCG over the answerable questions of ``ranked``; abstention precision and
     recall from ``abstention`` (null without unanswerable questions); speed from ``seconds`` of asking."""
     answerable = [j for j in ranked if j.answerable]
@@ -216,9 +214,7 @@ def run_squad(
     if unanswerable not in (None, "heldout"):
         raise InputError(f"unknown --unanswerable {unanswerable!r}; the only choice is 'heldout'")
     if unanswerable and len(chosen) < 2:
-        raise InputError(
-            "--unanswerable heldout needs at least two articles, one to index and one to hold out"
-        )
+        raise InputError("--unanswerable heldout needs at least two articles, one to index and one to hold out")
     docs = [_squad_article(a, source) for a in chosen]
     pairs = sample([(d, q) for d, a in zip(docs, chosen, strict=True) for q in a.questions], limit, seed)
     first = docs[0::2] if unanswerable else docs
