@@ -19,6 +19,7 @@ CONFIDENCE_BIAS = -5.0
 ABSTAIN_BELOW = 0.5
 
 NOT_FOUND = "These articles don't seem to contain the answer. The closest passages are below."
+NOTHING_TO_SEARCH = "There is nothing to search: the index is empty, or no article matches the filters."
 
 
 def confidence(signals: Sequence[float]) -> float:
@@ -70,7 +71,7 @@ def make_answer(
         hits=hits,
         mode=mode,
         searched_for=searched_for or question,
-        message="" if found else NOT_FOUND,
+        message="" if found else NOT_FOUND if hits else NOTHING_TO_SEARCH,
     )
 
 

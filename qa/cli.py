@@ -71,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, default=5, help="how many passages to return (default 5)")
     ask.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval mode (default hybrid)")
     ask.add_argument("--json", action="store_true", help="print the whole structured answer as JSON")
+    ask.add_argument("--source", action="append", default=None, help="only this source (repeatable)")
+    ask.add_argument("--title", help="only articles whose title contains this")
+    ask.add_argument("--since", help="only articles dated on or after this (2024, 2024-05, 2024-05-01)")
+    ask.add_argument("--until", help="only articles dated on or before this")
     ask.set_defaults(run=_ask)
 
     serve = sub.add_parser("serve", help="open the chat in the browser")
@@ -179,7 +183,15 @@ def _ask(args: argparse.Namespace) -> int:
     from .serialize import answer_to_dict
 
     kb = KnowledgeBase.open(args.index)
-    answer = kb.ask(args.question, k=args.k, mode=args.mode)
+    answer = kb.ask(
+        args.question,
+        k=args.k,
+        mode=args.mode,
+        sources=args.source,
+        title=args.title,
+        since=args.since,
+        until=args.until,
+    )
     if args.json:
         print(json.dumps(answer_to_dict(answer), indent=2, ensure_ascii=False))
         return 0
