@@ -23,6 +23,7 @@ from qa.embed import load_embedder
 from qa.errors import QAError
 from qa.eval_data import SquadArticle, load_squad
 from qa.evaluate import select_articles
+from qa.highlight import SENTENCE_FEATURES, SENTENCE_WEIGHTS
 from qa.knowledge import KnowledgeBase
 from qa.readers.plain import article_id
 from qa.search import FEATURES, Scored, zscore
@@ -30,6 +31,7 @@ from qa.types import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 
+SENTENCE_DEPTH = 10  # sentences are scored for the right passages among this many top candidates
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "squad-v1.1-dev.json.zip"
 
 
@@ -41,11 +43,10 @@ class Question:
     passage_ids: np.ndarray  # (n,) the candidates
     terms: list[str]  # the question's BM25 terms
     answerable: bool  # the question's article is in the index
+    sentences: dict[int, tuple[np.ndarray, np.ndarray]]  # right passage -> its sentences' signals and labels
 
 
-def open_or_build(
-    articles: list[SquadArticle], cache: Path, name: str, settings: ChunkSettings
-) -> KnowledgeBase:
+def open_or_build(articles: list[SquadArticle], cache: Path, name: str, settings: ChunkSettings) -> KnowledgeBase:
     embedder = load_embedder()
     folder = cache / name
     try:
@@ -55,12 +56,8 @@ def open_or_build(
     # One embedding cache shared by every configuration: sentences are embedded once for all of them.
     kb = KnowledgeBase(embedder, settings, cache_dir=cache / "shared")
     start = time.perf_counter()
-    kb.add_articles(
-        [Article(id=article_id(a.text), title=a.title, text=a.text, source=a.title) for a in articles]
-    )
-    print(
-        f"indexed {name}: {len(kb.passages)} passages in {time.perf_counter() - start:.0f}s", file=sys.stderr
-    )
+    kb.add_articles([Article(id=article_id(a.text), title=a.title, text=a.text, source=a.title) for a in articles])
+    print(f"indexed {name}: {len(kb.passages)} passages in {time.perf_counter() - start:.0f}s", file=sys.stderr)
     kb.save(folder)
     return kb
 
@@ -73,10 +70,7 @@ def collect(kb: KnowledgeBase, articles: list[SquadArticle], answerable: bool) -
             scored, terms = kb.rank(q.question, "hybrid")
             passages = [kb.passages[int(p)] for p in scored.passage_ids]
             labels = np.array(
-                [
-                    p.article_id == aid and any(s < p.end and p.start < e for s, e in q.answers)
-                    for p in passages
-                ]
+                [p.article_id == aid and any(s < p.end and p.start < e for s, e in q.answers) for p in passages]
             )
             out.append(Question(aid, scored.features, labels, scored.passage_ids, terms, answerable))
     return out
@@ -86,15 +80,15 @@ def fused(q: Question, weights: np.ndarray) -> np.ndarray:
     return np.stack([zscore(q.features[:, i]) for i in range(len(FEATURES))], axis=1) @ weights
 
 
-def fit_weights(questions: list[Question], steps: int = 300, lr: float = 0.5) -> np.ndarray:
-    """Listwise softmax: raise the probability mass on candidates that hold an answer."""
-    zs = [
-        np.stack([zscore(q.features[:, i]) for i in range(len(FEATURES))], axis=1)
-        for q in questions
-        if q.labels.any()
-    ]
-    ys = [q.labels for q in questions if q.labels.any()]
-    w = np.ones(len(FEATURES))
+def zscores(features: np.ndarray) -> np.ndarray:
+    return np.stack([zscore(features[:, i]) for i in range(features.shape[1])], axis=1)
+
+
+def fit_weights(lists: list[tuple[np.ndarray, np.ndarray]], steps: int = 300, lr: float = 0.5) -> np.ndarray:
+    """Listwise softmax over (raw features, labels) lists: raise the probability mass on the right items."""
+    zs = [zscores(x) for x, y in lists if y.any() and len(y) > 1]
+    ys = [y for x, y in lists if y.any() and len(y) > 1]
+    w = np.ones(zs[0].shape[1])
     for _ in range(steps):
         grad = np.zeros_like(w)
         for z, y in zip(zs, ys, strict=True):
@@ -115,6 +109,18 @@ def recall_at_1(questions: list[Question], weights: np.ndarray, column: int | No
     return hits / len(questions)
 
 
+def highlight_at_1(questions: list[Question], weights: np.ndarray, sentence_weights: np.ndarray) -> float:
+    """Share of questions whose top passage is right and whose chosen sentence holds a whole answer."""
+    right = 0
+    for q in questions:
+        top = int(q.passage_ids[int(np.argmax(fused(q, weights)))])
+        if top in q.sentences:
+            features, labels = q.sentences[top]
+            pick = 0 if len(labels) == 1 else int(np.argmax(zscores(features) @ sentence_weights))
+            right += bool(labels[pick])
+    return right / len(questions)
+
+
 def confidence_data(
     kb: KnowledgeBase, questions: list[Question], weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -123,15 +129,14 @@ def confidence_data(
     xs, ys = [], []
     for q in questions:
         order = np.argsort(-fused(q, weights), kind="stable")
-        scored = Scored(q.passage_ids[order], fused(q, weights)[order], q.features[order], order)
+        empty = np.zeros(0, np.float32)
+        scored = Scored(q.passage_ids[order], fused(q, weights)[order], q.features[order], empty, empty)
         xs.append(signals(scored, kb.coverage(q.terms, kb.passages[int(scored.passage_ids[0])])))
         ys.append(q.answerable and bool(q.labels[order[0]]))
     return np.array(xs), np.array(ys, dtype=float), np.array([q.answerable for q in questions])
 
 
-def fit_logistic(
-    x: np.ndarray, y: np.ndarray, steps: int = 3000, lr: float = 0.5
-) -> tuple[np.ndarray, float]:
+def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 3000, lr: float = 0.5) -> tuple[np.ndarray, float]:
     mean, std = x.mean(0), x.std(0) + 1e-9
     z = (x - mean) / std
     w, b = np.zeros(x.shape[1]), 0.0
@@ -182,11 +187,9 @@ def main() -> None:
     start = time.perf_counter()
     train = collect(full, even, True)
     test = collect(full, odd, True)
-    print(
-        f"collected {len(train) + len(test)} questions in {time.perf_counter() - start:.0f}s", file=sys.stderr
-    )
+    print(f"collected {len(train) + len(test)} questions in {time.perf_counter() - start:.0f}s", file=sys.stderr)
 
-    weights = fit_weights(train)
+    weights = fit_weights([(q.features, q.labels) for q in train])
     print(
         "fitted HYBRID_WEIGHTS",
         np.round(weights / np.abs(weights).max(), 3).tolist(),
@@ -195,12 +198,17 @@ def main() -> None:
     print("| signal / fusion | recall@1 even (fit) | recall@1 odd (held out) |")
     print("|---|---|---|")
     for i, name in enumerate(FEATURES):
-        print(
-            f"| {name} alone | {recall_at_1(train, weights, i):.3f} | {recall_at_1(test, weights, i):.3f} |"
-        )
+        print(f"| {name} alone | {recall_at_1(train, weights, i):.3f} | {recall_at_1(test, weights, i):.3f} |")
     ones = np.ones(len(FEATURES))
     print(f"| equal weights | {recall_at_1(train, ones):.3f} | {recall_at_1(test, ones):.3f} |")
     print(f"| fitted weights | {recall_at_1(train, weights):.3f} | {recall_at_1(test, weights):.3f} |")
+
+    sentence_weights = fit_weights([pair for q in train for pair in q.sentences.values()])
+    print("fitted SENTENCE_WEIGHTS", dict(zip(SENTENCE_FEATURES, np.round(sentence_weights, 3).tolist(), strict=True)))
+    print("| highlight@1 | even (fit) | odd (held out) |")
+    print("|---|---|---|")
+    for label, sw in (("current SENTENCE_WEIGHTS", SENTENCE_WEIGHTS), ("fitted", sentence_weights)):
+        print(f"| {label} | {highlight_at_1(train, weights, sw):.3f} | {highlight_at_1(test, weights, sw):.3f} |")
 
     # Confidence: indexes of one half only; the other half's questions are unanswerable there.
     kb_even = open_or_build(even, args.cache, name + "-even", settings)

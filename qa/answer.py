@@ -48,14 +48,12 @@ def make_hits(
     k: int,
     passage: Callable[[int], Passage],
     cite: Callable[[Passage], Citation],
+    highlight: Callable[[Passage], tuple[int, int]],
 ) -> tuple[Hit, ...]:
     hits = []
-    for rank, (pid, score, best) in enumerate(
-        zip(scored.passage_ids[:k], scored.scores[:k], scored.best_sentence[:k], strict=True), 1
-    ):
+    for rank, (pid, score) in enumerate(zip(scored.passage_ids[:k], scored.scores[:k], strict=True), 1):
         p = passage(int(pid))
-        highlight = p.sentences[int(best)] if p.sentences else (0, len(p.text))
-        hits.append(Hit(passage=p, citation=cite(p), score=float(score), highlight=highlight, rank=rank))
+        hits.append(Hit(passage=p, citation=cite(p), score=float(score), highlight=highlight(p), rank=rank))
     return tuple(hits)
 
 

@@ -15,6 +15,7 @@ from .cache import EmbeddingCache
 from .chunk import ChunkSettings, chunk_article
 from .embed import BATCH, Embedder, load_embedder
 from .errors import IndexMismatchError, InputError
+from .highlight import best_sentence, sentence_features
 from .ingest import Skipped, read_sources
 from .lexical import Lexical, tokenize
 from .readers.records import JsonFields
@@ -390,7 +391,9 @@ class KnowledgeBase:
         if not self.passages or (allowed is not None and len(allowed) == 0):
             return make_answer(question, mode, (), None)
         scored, terms = self.rank(question, mode, k, allowed)
-        hits = make_hits(scored, k, self.passages.__getitem__, self.cite)
+        hits = make_hits(
+            scored, k, self.passages.__getitem__, self.cite, lambda p: self.highlight(question, terms, scored, p)
+        )
         coverage = self.coverage(terms, hits[0].passage)
         return make_answer(question, mode, hits, signals(scored, coverage))
 
@@ -440,6 +443,18 @@ class KnowledgeBase:
                 continue
             keep.add(aid)
         return np.array([p.id for p in self.passages if p.article_id in keep], dtype=np.int64)
+
+    def sentence_features(self, question: str, terms: list[str], scored: Scored, passage: Passage) -> np.ndarray:
+        """The signals of each of the passage's sentences for choosing the one to highlight."""
+        rows = self._table.of(np.array([passage.id], np.int64))[0]
+        texts = [passage.text[s:e] for s, e in passage.sentences]
+        return sentence_features(question, terms, texts, scored.sentence_dense[rows], scored.sentence_lexical[rows])
+
+    def highlight(self, question: str, terms: list[str], scored: Scored, passage: Passage) -> tuple[int, int]:
+        """Offsets in the passage of the sentence that best answers the question."""
+        if not passage.sentences:
+            return 0, len(passage.text)
+        return passage.sentences[best_sentence(self.sentence_features(question, terms, scored, passage))]
 
     def cite(self, passage: Passage) -> Citation:
         return citation_for(passage, self.articles[passage.article_id], self.sources.get(passage.article_id, ()))

@@ -15,7 +15,6 @@ from .types import Mode
 # weights compare like with like whatever the corpus's score scales.
 FEATURES = ("dense", "dense_sentence", "lexical", "lexical_sentence", "article_dense", "article_lexical")
 HYBRID_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0], dtype=np.float32)
-SENTENCE_WEIGHTS = np.array([1.0, 1.0], dtype=np.float32)  # dense, lexical: picks the sentence to highlight
 CANDIDATES = 100
 
 
@@ -26,7 +25,8 @@ class Scored:
     passage_ids: np.ndarray  # (n,) int64
     scores: np.ndarray  # (n,) the ranking score under the mode
     features: np.ndarray  # (n, len(FEATURES)) raw signals
-    best_sentence: np.ndarray  # (n,) index of the sentence to highlight within each passage
+    sentence_dense: np.ndarray  # by sentence row: cosine with the question (candidates' sentences only)
+    sentence_lexical: np.ndarray  # by sentence row: BM25 for the question
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,6 @@ def score_candidates(
         [dense, best_dense, lexical, best_lex, article_dense[group], article_lex[group]], axis=1
     ).astype(np.float32)
 
-    sentence_score = SENTENCE_WEIGHTS[0] * zscore(s_dense) + SENTENCE_WEIGHTS[1] * zscore(s_lex)
-    best_sentence = _argmax_per_owner(sentence_score, owner, n)
-
     if mode == "dense":
         scores = dense.astype(np.float32)
     elif mode == "lexical":
@@ -102,14 +99,4 @@ def score_candidates(
         z = np.stack([zscore(features[:, i]) for i in range(len(FEATURES))], axis=1)
         scores = z @ HYBRID_WEIGHTS
     order = np.argsort(-scores, kind="stable")
-    return Scored(candidates[order], scores[order], features[order], best_sentence[order])
-
-
-def _argmax_per_owner(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-    """For each owner 0..n-1, the position (within that owner's rows) of its largest value."""
-    order = np.lexsort((-values, owner))
-    counts = np.bincount(owner, minlength=n)
-    first_rows = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    starts_of_owner = first_rows  # owner rows are contiguous in `owner`
-    best_global = order[first_rows]
-    return np.asarray(best_global - starts_of_owner, dtype=np.int64)
+    return Scored(candidates[order], scores[order], features[order], sentence_dense, sentence_lexical)

@@ -1,0 +1,86 @@
+"""Which sentence of a passage answers the question: the one to highlight.
+
+Without a reader model, the answering sentence is told apart by what it shares with the question (cosine and
+BM25 of the sentence) and by what it adds: a sentence that holds the kind of thing the question asks for (a
+date for "when", a number for "how many", a name for "who") and words the question does not already have.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+from .lexical import tokenize
+from .search import zscore
+
+AnswerType = Literal["time", "number", "name"]
+
+# Signals per sentence, z-normalised within the passage. Weights fitted by benchmarks/tune_hybrid.py.
+SENTENCE_FEATURES = ("dense", "lexical", "answer_type", "novelty")
+SENTENCE_WEIGHTS = np.array([1.0, 1.0, 0.5, 0.2], dtype=np.float32)
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion"
+_QUESTION_TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    (
+        "time",
+        re.compile(
+            r"^\s*when\b|\b(what|which) (year|date|century|decade|month|day|time|period|era)\b|\bhow long ago\b", re.I
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|long|far|old|big|large|tall|high|often|fast|deep|wide)\b"
+            r"|\bwhat (percentage|percent|proportion|number|amount|fraction|size|population)\b",
+            re.I,
+        ),
+    ),
+    (
+        "name",
+        re.compile(r"^\s*(who|whom|whose|where)\b|\b(which|what) (person|people|company|team|country|city)\b", re.I),
+    ),
+)
+_HAS_TYPE: dict[AnswerType, re.Pattern[str]] = {
+    "time": re.compile(rf"\b(1\d{{3}}|20\d{{2}})s?\b|\b({_MONTHS})\b|\bcentur(y|ies)\b|\b\d{{1,2}}(st|nd|rd|th)\b"),
+    "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+    "name": re.compile(r"(?<=\S\s)[A-Z][\w'’-]+"),  # a capitalised word that does not open the sentence
+}
+
+
+def expected_type(question: str) -> AnswerType | None:
+    """The kind of answer a question asks for, when its wording says so."""
+    return next((kind for kind, pattern in _QUESTION_TYPES if pattern.search(question)), None)
+
+
+def sentence_features(
+    question: str, question_terms: Sequence[str], texts: Sequence[str], dense: np.ndarray, lexical: np.ndarray
+) -> np.ndarray:
+    """Raw signals of each sentence (rows), in SENTENCE_FEATURES order."""
+    kind = expected_type(question)
+    asked = set(question_terms)
+    typed = np.array([_has_type(kind, text, question) for text in texts], dtype=np.float32)
+    novelty = np.array(
+        [len(set(terms) - asked) / max(len(set(terms)), 1) for terms in tokenize(list(texts))], dtype=np.float32
+    )
+    return np.stack([dense, lexical, typed, novelty], axis=1).astype(np.float32)
+
+
+def best_sentence(features: np.ndarray) -> int:
+    """The sentence to highlight: the best weighted sum of within-passage z-scores."""
+    if len(features) == 1:
+        return 0
+    z = np.stack([zscore(features[:, i]) for i in range(features.shape[1])], axis=1)
+    return int(np.argmax(z @ SENTENCE_WEIGHTS))
+
+
+def _has_type(kind: AnswerType | None, text: str, question: str) -> bool:
+    if kind is None:
+        return False
+    if kind != "name":
+        return bool(_HAS_TYPE[kind].search(text))
+    asked = question.casefold()
+    return any(m.group().casefold() not in asked for m in _HAS_TYPE["name"].finditer(text))
