@@ -50,6 +50,7 @@ def main() -> int:
         # Two processes each spinning one torch thread per core thrash: single queries slow down ~50x.
         import torch
 
+        embedder.encode(["warm up"])  # the model loads lazily and sets its own thread count when it does
         torch.set_num_threads(args.threads)
     with ProgressBars() as bars:
         run = run_squad(data, embedder, MODES, args.limit, args.seed, args.split, "heldout", bars, str(data_path))
