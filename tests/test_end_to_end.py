@@ -82,3 +82,16 @@ def test_cli_errors_are_one_line_and_nonzero(
     assert main([a.format(**names) for a in argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
+
+
+def test_off_topic_question_abstains_but_shows_the_closest_passages(seed_kb: KnowledgeBase) -> None:
+    answer = seed_kb.ask("Who won the 2018 FIFA World Cup?")
+    assert not answer.found
+    assert answer.confidence < 0.5
+    assert "don't seem to contain" in answer.message
+    assert answer.hits  # the closest passages are still offered
+
+
+def test_on_topic_question_does_not_abstain(seed_kb: KnowledgeBase) -> None:
+    answer = seed_kb.ask("When did the ICC issue its arrest warrant?")
+    assert answer.found and answer.confidence >= 0.5 and answer.message == ""
