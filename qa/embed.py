@@ -22,6 +22,7 @@ DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fa
 _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 BATCH = 256
+SMALL_BATCH = 4
 
 Progress = Callable[[int], None]
 
@@ -76,6 +77,9 @@ class SentenceTransformerEmbedder:
 
     def encode(self, texts: Sequence[str], *, query: bool = False, progress: Progress | None = None) -> np.ndarray:
         encode = self.model.encode_query if query else self.model.encode_document
+        # A question or two is encoded on one thread: a pool of several costs more to wake than it saves on so
+        # little work, and spins badly when other processes hold the cores. Batches use every core.
+        _set_threads(1 if len(texts) <= SMALL_BATCH else os.cpu_count() or 1)
         parts = []
         for i in range(0, len(texts), BATCH):
             batch = list(texts[i : i + BATCH])
@@ -162,11 +166,12 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _set_threads() -> None:
-    """One torch pool the size of the machine; torch's inter-op pool and BLAS kept from competing with it."""
+def _set_threads(count: int | None = None) -> None:
+    """Size torch's intra-op pool (default: the machine's cores); keep its inter-op pool from competing."""
     import torch
 
-    cores = os.cpu_count() or 1
-    torch.set_num_threads(cores)
+    count = count or os.cpu_count() or 1
+    if torch.get_num_threads() != count:
+        torch.set_num_threads(count)
     with contextlib.suppress(RuntimeError):  # may only be set once per process
         torch.set_num_interop_threads(1)
