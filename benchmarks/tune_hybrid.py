@@ -72,7 +72,17 @@ def collect(kb: KnowledgeBase, articles: list[SquadArticle], answerable: bool) -
             labels = np.array(
                 [p.article_id == aid and any(s < p.end and p.start < e for s, e in q.answers) for p in passages]
             )
-            out.append(Question(aid, scored.features, labels, scored.passage_ids, terms, answerable))
+            sentences = {
+                p.id: (
+                    kb.sentence_features(q.question, terms, scored, p),
+                    np.array(
+                        [any(p.start + a <= s and e <= p.start + b for s, e in q.answers) for a, b in p.sentences]
+                    ),
+                )
+                for p, right in zip(passages[:SENTENCE_DEPTH], labels[:SENTENCE_DEPTH], strict=True)
+                if right
+            }
+            out.append(Question(aid, scored.features, labels, scored.passage_ids, terms, answerable, sentences))
     return out
 
 
@@ -174,15 +184,19 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/qa-tune"))
     parser.add_argument("--target-tokens", type=int, default=ChunkSettings.target_tokens)
+    parser.add_argument("--overlap", type=int, default=ChunkSettings.overlap_sentences)
     parser.add_argument("--no-title-context", action="store_true")
     args = parser.parse_args()
     data = load_squad(args.data)
     even, odd = select_articles(data, "even"), select_articles(data, "odd")
     embedder_window = 254
     settings = ChunkSettings(
-        max_tokens=embedder_window, target_tokens=args.target_tokens, title_context=not args.no_title_context
+        max_tokens=embedder_window,
+        target_tokens=args.target_tokens,
+        overlap_sentences=args.overlap,
+        title_context=not args.no_title_context,
     )
-    name = f"all-t{settings.target_tokens}-{'title' if settings.title_context else 'plain'}"
+    name = f"all-t{settings.target_tokens}-o{args.overlap}-{'title' if settings.title_context else 'plain'}"
     full = open_or_build(data, args.cache, name, settings)
     start = time.perf_counter()
     train = collect(full, even, True)
@@ -197,8 +211,8 @@ def main() -> None:
     )
     print("| signal / fusion | recall@1 even (fit) | recall@1 odd (held out) |")
     print("|---|---|---|")
-    for i, name in enumerate(FEATURES):
-        print(f"| {name} alone | {recall_at_1(train, weights, i):.3f} | {recall_at_1(test, weights, i):.3f} |")
+    for i, feature in enumerate(FEATURES):
+        print(f"| {feature} alone | {recall_at_1(train, weights, i):.3f} | {recall_at_1(test, weights, i):.3f} |")
     ones = np.ones(len(FEATURES))
     print(f"| equal weights | {recall_at_1(train, ones):.3f} | {recall_at_1(test, ones):.3f} |")
     print(f"| fitted weights | {recall_at_1(train, weights):.3f} | {recall_at_1(test, weights):.3f} |")

@@ -28,7 +28,7 @@ class ChunkSettings:
     """How articles are cut. ``max_tokens`` is a hard limit; ``target_tokens`` the size aimed for."""
 
     max_tokens: int = 254
-    target_tokens: int = 128
+    target_tokens: int = 254
     overlap_sentences: int = 1
     title_context: bool = True  # embed and match each passage with its article's title in front
 

@@ -8,7 +8,7 @@ date for "when", a number for "how many", a name for "who") and words the questi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -19,8 +19,21 @@ from .search import zscore
 AnswerType = Literal["time", "number", "name"]
 
 # Signals per sentence, z-normalised within the passage. Weights fitted by benchmarks/tune_hybrid.py.
-SENTENCE_FEATURES = ("dense", "lexical", "answer_type", "novelty")
-SENTENCE_WEIGHTS = np.array([1.0, 1.0, 0.5, 0.2], dtype=np.float32)
+SENTENCE_FEATURES = (
+    "dense",
+    "lexical",
+    "answer_type",
+    "novelty",
+    "previous_dense",
+    "previous_lexical",
+    "anaphor",
+    "coverage",
+    "previous_coverage",
+)
+SENTENCE_WEIGHTS = np.array([0.812, 1.374, 1.059, 0.184, 0.231, 0.087, 0.173, 0.0, 0.0], dtype=np.float32)
+# A sentence opening with one of these continues the one before ("It caused the most damage..."): the
+# question's words may sit in the previous sentence while the answer sits in this one.
+_ANAPHOR = re.compile(r"^[\"'“‘(]?(it|its|he|his|she|her|they|their|this|these|those|that|such|the latter)\b", re.I)
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion"
@@ -57,16 +70,33 @@ def expected_type(question: str) -> AnswerType | None:
 
 
 def sentence_features(
-    question: str, question_terms: Sequence[str], texts: Sequence[str], dense: np.ndarray, lexical: np.ndarray
+    question: str,
+    question_terms: Sequence[str],
+    idf: Mapping[str, float],
+    texts: Sequence[str],
+    dense: np.ndarray,
+    lexical: np.ndarray,
 ) -> np.ndarray:
-    """Raw signals of each sentence (rows), in SENTENCE_FEATURES order."""
+    """Raw signals of each sentence (rows), in SENTENCE_FEATURES order. ``idf`` weighs the question's terms."""
     kind = expected_type(question)
     asked = set(question_terms)
+    total = sum(idf.get(t, 0.0) for t in asked) or 1.0
+    words = [set(terms) for terms in tokenize(list(texts))]
     typed = np.array([_has_type(kind, text, question) for text in texts], dtype=np.float32)
-    novelty = np.array(
-        [len(set(terms) - asked) / max(len(set(terms)), 1) for terms in tokenize(list(texts))], dtype=np.float32
-    )
-    return np.stack([dense, lexical, typed, novelty], axis=1).astype(np.float32)
+    novelty = np.array([len(w - asked) / max(len(w), 1) for w in words], dtype=np.float32)
+    anaphor = np.array([bool(_ANAPHOR.match(text)) for text in texts], dtype=np.float32)
+    coverage = np.array([sum(idf.get(t, 0.0) for t in w & asked) / total for w in words], dtype=np.float32)
+    columns = [dense, lexical, typed, novelty, _previous(dense), _previous(lexical), anaphor, coverage]
+    columns.append(_previous(coverage))
+    return np.stack(columns, axis=1).astype(np.float32)
+
+
+def _previous(values: np.ndarray) -> np.ndarray:
+    """Each sentence's predecessor's value; the first sentence gets the passage's lowest."""
+    values = np.asarray(values, dtype=np.float32)
+    if len(values) == 0:
+        return values
+    return np.concatenate([[values.min()], values[:-1]])
 
 
 def best_sentence(features: np.ndarray) -> int:

@@ -60,7 +60,10 @@ class KnowledgeBase:
         self, embedder: Embedder | None = None, settings: ChunkSettings | None = None, cache_dir: Path | None = None
     ) -> None:
         self.embedder: Embedder = embedder or load_embedder()
-        self.settings = settings or ChunkSettings(max_tokens=self.embedder.max_tokens)
+        window = self.embedder.max_tokens
+        self.settings = settings or ChunkSettings(
+            max_tokens=window, target_tokens=min(ChunkSettings.target_tokens, window)
+        )
         if self.settings.max_tokens > self.embedder.max_tokens:
             raise InputError(
                 f"max_tokens {self.settings.max_tokens} is over the model's window of {self.embedder.max_tokens}"
@@ -448,7 +451,10 @@ class KnowledgeBase:
         """The signals of each of the passage's sentences for choosing the one to highlight."""
         rows = self._table.of(np.array([passage.id], np.int64))[0]
         texts = [passage.text[s:e] for s, e in passage.sentences]
-        return sentence_features(question, terms, texts, scored.sentence_dense[rows], scored.sentence_lexical[rows])
+        idf = dict(zip(terms, self._lexical.idf(terms).tolist(), strict=True))
+        return sentence_features(
+            question, terms, idf, texts, scored.sentence_dense[rows], scored.sentence_lexical[rows]
+        )
 
     def highlight(self, question: str, terms: list[str], scored: Scored, passage: Passage) -> tuple[int, int]:
         """Offsets in the passage of the sentence that best answers the question."""

@@ -13,8 +13,15 @@ from .types import Mode
 
 # Signals per candidate passage. Each is z-normalised over the question's candidates before fusion, so the
 # weights compare like with like whatever the corpus's score scales.
-FEATURES = ("dense", "dense_sentence", "lexical", "lexical_sentence", "article_dense", "article_lexical")
-HYBRID_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0], dtype=np.float32)
+FEATURES = (
+    "dense",
+    "dense_sentence",
+    "lexical",
+    "lexical_sentence",
+    "article_dense",
+    "article_lexical",
+)
+HYBRID_WEIGHTS = np.array([0.472, 1.591, 0.901, 0.589, -0.138, 0.325], dtype=np.float32)
 CANDIDATES = 100
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa.chunk import ChunkSettings
 from qa.knowledge import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,8 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture
 def fake_kb(fake_embedder: FakeEmbedder) -> KnowledgeBase:
-    kb = KnowledgeBase(fake_embedder)
+    """The seed article in small passages, so ranking has something to rank."""
+    kb = KnowledgeBase(fake_embedder, ChunkSettings(max_tokens=fake_embedder.max_tokens, target_tokens=60))
     kb.add([SEEDS])
     return kb
 
