@@ -186,6 +186,7 @@ def main() -> None:
     parser.add_argument("--target-tokens", type=int, default=ChunkSettings.target_tokens)
     parser.add_argument("--overlap", type=int, default=ChunkSettings.overlap_sentences)
     parser.add_argument("--no-title-context", action="store_true")
+    parser.add_argument("--no-confidence", action="store_true", help="skip fitting the confidence model")
     args = parser.parse_args()
     data = load_squad(args.data)
     even, odd = select_articles(data, "even"), select_articles(data, "odd")
@@ -224,6 +225,8 @@ def main() -> None:
     for label, sw in (("current SENTENCE_WEIGHTS", SENTENCE_WEIGHTS), ("fitted", sentence_weights)):
         print(f"| {label} | {highlight_at_1(train, weights, sw):.3f} | {highlight_at_1(test, weights, sw):.3f} |")
 
+    if args.no_confidence:
+        return
     # Confidence: indexes of one half only; the other half's questions are unanswerable there.
     kb_even = open_or_build(even, args.cache, name + "-even", settings)
     kb_odd = open_or_build(odd, args.cache, name + "-odd", settings)

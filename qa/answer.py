@@ -14,9 +14,9 @@ from .types import Answer, Article, Citation, Hit, Mode, Passage
 # the best sentence's cosine, the passage's cosine, the share of the question's terms the passage holds, and
 # how far the top candidate stands above the runner-up. Fitted by benchmarks/calibrate.py.
 CONFIDENCE_FEATURES = ("dense_sentence", "dense", "coverage", "margin")
-CONFIDENCE_WEIGHTS = (6.0, 2.0, 2.0, 1.0)
-CONFIDENCE_BIAS = -5.0
-ABSTAIN_BELOW = 0.5
+CONFIDENCE_WEIGHTS = (7.76, 2.998, 4.984, 1.053)
+CONFIDENCE_BIAS = -9.688
+ABSTAIN_BELOW = 0.35  # chosen by hand, not fitted: off-topic questions score near 0, borderline ones 0.3-0.5
 
 NOT_FOUND = "These articles don't seem to contain the answer. The closest passages are below."
 NOTHING_TO_SEARCH = "There is nothing to search: the index is empty, or no article matches the filters."

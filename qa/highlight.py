@@ -29,8 +29,9 @@ SENTENCE_FEATURES = (
     "anaphor",
     "coverage",
     "previous_coverage",
+    "contrast",
 )
-SENTENCE_WEIGHTS = np.array([0.812, 1.374, 1.059, 0.184, 0.231, 0.087, 0.173, 0.0, 0.0], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([-0.202, 0.508, 1.039, 0.013, 0.243, 0.094, 0.166, 0.733, -0.033, 0.989], dtype=np.float32)
 # A sentence opening with one of these continues the one before ("It caused the most damage..."): the
 # question's words may sit in the previous sentence while the answer sits in this one.
 _ANAPHOR = re.compile(r"^[\"'“‘(]?(it|its|he|his|she|her|they|their|this|these|those|that|such|the latter)\b", re.I)
@@ -76,6 +77,7 @@ def sentence_features(
     texts: Sequence[str],
     dense: np.ndarray,
     lexical: np.ndarray,
+    contrast: np.ndarray,
 ) -> np.ndarray:
     """Raw signals of each sentence (rows), in SENTENCE_FEATURES order. ``idf`` weighs the question's terms."""
     kind = expected_type(question)
@@ -87,8 +89,19 @@ def sentence_features(
     anaphor = np.array([bool(_ANAPHOR.match(text)) for text in texts], dtype=np.float32)
     coverage = np.array([sum(idf.get(t, 0.0) for t in w & asked) / total for w in words], dtype=np.float32)
     columns = [dense, lexical, typed, novelty, _previous(dense), _previous(lexical), anaphor, coverage]
-    columns.append(_previous(coverage))
+    columns += [_previous(coverage), contrast]
     return np.stack(columns, axis=1).astype(np.float32)
+
+
+def contrastive_cosine(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Cosine of each sentence with the question once what all the passage's sentences share (their mean, the
+    passage's topic) is taken out of both: what this sentence says that its neighbours don't."""
+    if len(vectors) < 2:
+        return np.zeros(len(vectors), np.float32)
+    centre = vectors.mean(axis=0)
+    v, q = vectors - centre, query - centre
+    norms = np.linalg.norm(v, axis=1) * (np.linalg.norm(q) or 1.0)
+    return np.asarray((v @ q) / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
 def _previous(values: np.ndarray) -> np.ndarray:

@@ -15,9 +15,9 @@ from .cache import EmbeddingCache
 from .chunk import ChunkSettings, chunk_article
 from .embed import BATCH, Embedder, load_embedder
 from .errors import IndexMismatchError, InputError
-from .highlight import best_sentence, sentence_features
+from .highlight import best_sentence, contrastive_cosine, sentence_features
 from .ingest import Skipped, read_sources
-from .lexical import Lexical, tokenize
+from .lexical import Lexical, coverage, tokenize
 from .readers.records import JsonFields
 from .search import CANDIDATES, Scored, SentenceTable, score_candidates, top_k
 from .types import MODES, Answer, Article, Citation, Hit, Mode, Passage, Section
@@ -266,8 +266,10 @@ class KnowledgeBase:
         return article.title[:MAX_TITLE_CONTEXT]
 
     def coverage(self, terms: list[str], passage: Passage) -> float:
-        """The idf-weighted share of the question's terms found in the passage (with its title)."""
-        return self._lexical.coverage(terms, self._contextual(passage))
+        """The share of the question's terms found in the passage (with its title). Unweighted on purpose:
+        idf collapses in a small collection (a name in every passage weighs nothing), and confidence must mean
+        the same in a collection of two passages as in one of millions."""
+        return coverage(terms, self._contextual(passage))
 
     def _contextual(self, passage: Passage) -> str:
         """What the model and BM25 see of a passage: its article's title, then its text."""
@@ -425,7 +427,7 @@ class KnowledgeBase:
             self._table,
             np.array([hash(self.passages[int(c)].article_id) for c in candidates], dtype=np.int64),
         )
-        return scored, terms
+        return replace(scored, query=query), terms
 
     def _allowed(
         self, sources: Sequence[str] | None, title: str | None, since: str | None, until: str | None
@@ -452,8 +454,16 @@ class KnowledgeBase:
         rows = self._table.of(np.array([passage.id], np.int64))[0]
         texts = [passage.text[s:e] for s, e in passage.sentences]
         idf = dict(zip(terms, self._lexical.idf(terms).tolist(), strict=True))
+        vectors = self._sentence_vectors[rows].astype(np.float32)
+        query = scored.query if scored.query is not None else np.zeros(vectors.shape[1], np.float32)
         return sentence_features(
-            question, terms, idf, texts, scored.sentence_dense[rows], scored.sentence_lexical[rows]
+            question,
+            terms,
+            idf,
+            texts,
+            scored.sentence_dense[rows],
+            scored.sentence_lexical[rows],
+            contrastive_cosine(vectors, query),
         )
 
     def highlight(self, question: str, terms: list[str], scored: Scored, passage: Passage) -> tuple[int, int]:

@@ -29,6 +29,12 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return [list(t) for t in tokens]
 
 
+def coverage(query_terms: Sequence[str], text: str) -> float:
+    """The share of the question's distinct terms that the text contains."""
+    terms = set(query_terms)
+    return len(terms & set(tokenize([text])[0])) / len(terms) if terms else 0.0
+
+
 class Lexical:
     """A BM25 index over a list of texts, scored all at once for a query."""
 
@@ -61,16 +67,6 @@ class Lexical:
         vocab = self._bm25.vocab_dict
         df = np.array([df_all[vocab[t]] if t in vocab else 0 for t in terms], dtype=np.float32)
         return np.log1p((self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
-
-    def coverage(self, query_terms: Sequence[str], text: str) -> float:
-        """The idf-weighted share of the question's terms that the text contains."""
-        terms = list(dict.fromkeys(query_terms))
-        if not terms:
-            return 0.0
-        present = set(tokenize([text])[0])
-        weights = self.idf(terms)
-        hit = sum(float(w) for t, w in zip(terms, weights, strict=True) if t in present)
-        return hit / float(weights.sum())
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

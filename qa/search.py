@@ -21,7 +21,7 @@ FEATURES = (
     "article_dense",
     "article_lexical",
 )
-HYBRID_WEIGHTS = np.array([0.472, 1.591, 0.901, 0.589, -0.138, 0.325], dtype=np.float32)
+HYBRID_WEIGHTS = np.array([0.478, 1.593, 0.902, 0.587, -0.078, 0.295], dtype=np.float32)
 CANDIDATES = 100
 
 
@@ -34,6 +34,7 @@ class Scored:
     features: np.ndarray  # (n, len(FEATURES)) raw signals
     sentence_dense: np.ndarray  # by sentence row: cosine with the question (candidates' sentences only)
     sentence_lexical: np.ndarray  # by sentence row: BM25 for the question
+    query: np.ndarray | None = None  # the question's vector
 
 
 @dataclass(frozen=True)

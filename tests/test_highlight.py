@@ -28,7 +28,7 @@ def test_the_sentence_holding_the_asked_for_kind_wins_a_tie() -> None:
     question = "When was the bridge over the river opened?"
     texts = ["The bridge over the river is long.", "The bridge over the river was opened in 1932."]
     same = np.array([0.5, 0.5], dtype=np.float32)
-    features = sentence_features(question, tokenize([question])[0], {}, texts, same, same)
+    features = sentence_features(question, tokenize([question])[0], {}, texts, same, same, same)
     assert features[:, 2].tolist() == [0.0, 1.0]
     assert best_sentence(features) == 1
 
@@ -36,7 +36,7 @@ def test_the_sentence_holding_the_asked_for_kind_wins_a_tie() -> None:
 def test_a_name_already_in_the_question_is_no_answer() -> None:
     question = "Who criticised Putin?"
     texts = ["Then Putin flew home.", "Later Amnesty International criticised the visit."]
-    features = sentence_features(question, tokenize([question])[0], {}, texts, np.zeros(2), np.zeros(2))
+    features = sentence_features(question, tokenize([question])[0], {}, texts, np.zeros(2), np.zeros(2), np.zeros(2))
     assert features[:, 2].tolist() == [0.0, 1.0]
 
 
