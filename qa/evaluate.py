@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from .embed import Embedder, load_embedder
 from .errors import InputError
 from .eval_data import BeirData, SquadArticle, load_beir, load_squad
+from .progress import ProgressBar
 from .readers.plain import article_id
 from .types import MODES, Answer, Article, Mode
 
@@ -381,7 +382,7 @@ def _modes(value: str) -> list[Mode]:
 
 def _run_squad(args: argparse.Namespace) -> int:
     data = load_squad(args.path)
-    with ProgressBars() as bars:
+    with ProgressBar() as bars:
         run = run_squad(
             data,
             load_embedder(args.model),
@@ -398,7 +399,7 @@ def _run_squad(args: argparse.Namespace) -> int:
 
 def _run_beir(args: argparse.Namespace) -> int:
     data = load_beir(args.path)
-    with ProgressBars() as bars:
+    with ProgressBar() as bars:
         run = run_beir(data, load_embedder(args.model), args.modes, args.limit, args.seed, bars)
     return _report(run, args.json)
 
@@ -429,33 +430,3 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.3f}" if value <= 1 else f"{value:.1f}"
     return str(value)
-
-
-class ProgressBars:
-    """tqdm bars on stderr for the evaluation's stages: embedding passages and sentences, then each mode."""
-
-    def __init__(self) -> None:
-        from tqdm import tqdm
-
-        self._tqdm = tqdm
-        self._bar: tqdm | None = None
-        self._stage = ""
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage != self._stage or self._bar is None:
-            self.close()
-            desc = stage if stage.endswith("questions") else f"embedding {stage}"
-            self._bar = self._tqdm(total=total, desc=desc, leave=False)
-            self._stage = stage
-        self._bar.update(done - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-    def __enter__(self) -> ProgressBars:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

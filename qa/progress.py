@@ -6,6 +6,8 @@ from types import TracebackType
 
 from tqdm import tqdm
 
+EMBEDDING_STAGES = ("passages", "sentences")
+
 
 class ProgressBar:
     """One tqdm bar per stage, on stderr; callable as the library's progress callback."""
@@ -17,7 +19,8 @@ class ProgressBar:
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage != self._stage or self._bar is None:
             self.close()
-            self._bar = tqdm(total=total, desc=f"embedding {stage}", unit=stage[:-1] if stage.endswith("s") else stage)
+            desc = f"embedding {stage}" if stage in EMBEDDING_STAGES else stage
+            self._bar = tqdm(total=total, desc=desc, leave=False)
             self._stage = stage
         self._bar.update(done - self._bar.n)
 

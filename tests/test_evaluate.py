@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import re
 import zipfile
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 import qa.evaluate
@@ -33,6 +29,8 @@ from qa.evaluate import (
 )
 from qa.types import Answer, Citation, Hit, Passage
 
+from .conftest import FakeEmbedder
+
 SQUAD_KEYS = [
     "recall@1",
     "recall@5",
@@ -44,32 +42,6 @@ SQUAD_KEYS = [
     "questions",
 ]
 BEIR_KEYS = [*SQUAD_KEYS[:3], "ndcg@10", *SQUAD_KEYS[3:]]
-
-
-class FakeEmbedder:
-    """Deterministic bag of hashed words: texts sharing words get similar unit vectors."""
-
-    name = "fake"
-    checksum = "fake"
-    dimension = 64
-    max_tokens = 254
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(t.split()) for t in texts]
-
-    def encode(
-        self, texts: Sequence[str], *, query: bool = False, progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0
-            norm = float(np.linalg.norm(out[row]))
-            out[row] = out[row] / norm if norm else out[row]
-            out[row, 0] = out[row, 0] if norm else 1.0
-        if progress:
-            progress(len(texts))
-        return out
 
 
 # ----- fixtures ---------------------------------------------------------------------------------------------
@@ -329,9 +301,13 @@ def test_heldout_questions_are_unanswerable_and_recall_uses_every_article(v1_pat
 def test_v2_impossible_question_is_scored_as_abstention(tmp_path: Path) -> None:
     path = tmp_path / "v2.json"
     path.write_text(json.dumps(squad_v2()), encoding="utf-8")
-    m = evaluate_squad(path, embedder=FakeEmbedder(), modes=["hybrid"])["hybrid"]
+    run = run_squad(load_squad(path), FakeEmbedder(), modes=["hybrid"])
+    m, judged = run.metrics["hybrid"], run.judged["hybrid"]
     assert m.questions == 6 and m.recall_at_1 == 4 / 5  # recall over the five answerable questions only
-    assert m.abstain_recall == 1.0 and m.abstain_precision == 1.0
+    impossible = [j for j in judged if not j.answerable]
+    abstained = [j for j in judged if j.abstained]
+    assert len(impossible) == 1 and impossible[0].abstained  # nothing to find: the fake model abstains too
+    assert m.abstain_recall == 1.0 and m.abstain_precision == 1 / len(abstained)
 
 
 def test_limit_samples_questions_but_indexes_every_article(v1_path: Path) -> None:
