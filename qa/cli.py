@@ -80,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="open the chat in the browser")
     _index_option(serve)
     serve.add_argument("--port", type=int, default=None, help="port (default 7860 or GRADIO_SERVER_PORT)")
-    serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; 0.0.0.0 for all)")
+    serve.add_argument("--share", action="store_true", help="also publish a temporary public link")
+    serve.add_argument("--auth", default=None, metavar="USER:PASSWORD", help="require a login (or set QA_AUTH)")
     serve.set_defaults(run=_serve)
 
     evaluate = sub.add_parser("eval", help="measure answer quality on a labelled data set")
@@ -212,7 +214,7 @@ def _ask(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .web import launch
 
-    launch(index_dir=args.index, port=args.port, host=args.host)
+    launch(index_dir=args.index, port=args.port, host=args.host, share=args.share, auth=args.auth)
     return 0
 
 
