@@ -113,11 +113,10 @@ class KnowledgeBase:
         self.fingerprints.update(ingested.fingerprints)
         removed: list[str] = []
         if sync:
-            seen = {source for source, _ in ingested.fingerprints} | {s.source for s in ingested.skipped}
             roots = [Path(p).resolve() for p in paths if not str(p).startswith(("http://", "https://"))]
             for info in self.list_sources():
-                file = info.source.split("#", 1)[0]
-                if file not in seen and Path(file).exists() is False and _under(Path(file).resolve(), roots):
+                file = Path(info.source.split("#", 1)[0])
+                if not file.exists() and _under(file.resolve(), roots):
                     removed.append(info.source)
             self.remove(removed)
         return Changes(ingested.articles, ingested.skipped, ingested.unchanged, tuple(removed), embedded)
@@ -131,13 +130,15 @@ class KnowledgeBase:
         changed = [a.source for a in incoming if owner.get(a.source, a.id) != a.id]
         self.remove(changed)
         fresh: list[Article] = []
+        fresh_ids: set[str] = set()
         for article in incoming:
-            if article.id in self.articles or any(a.id == article.id for a in fresh):
+            if article.id in self.articles or article.id in fresh_ids:
                 sources = self.sources.setdefault(article.id, [])
                 if article.source not in sources:
                     sources.append(article.source)
                 continue
             fresh.append(article)
+            fresh_ids.add(article.id)
             self.sources[article.id] = [article.source]
         if not fresh:
             return 0
@@ -188,15 +189,15 @@ class KnowledgeBase:
         keep = [p for p in self.passages if p.article_id not in gone]
         for aid in gone:
             del self.articles[aid], self.sources[aid]
-        vectors = store.vectors_of(self._index, np.array([p.id for p in keep], dtype=np.int64))
-        old_rows = [self._table.of(np.array([p.id]))[0] for p in keep]
-        used = np.unique(np.concatenate(old_rows)) if old_rows else np.zeros(0, np.int64)
-        new_row = {int(r): i for i, r in enumerate(used)}
+        keep_ids = np.array([p.id for p in keep], dtype=np.int64)
+        vectors = store.vectors_of(self._index, keep_ids)
+        flat, _ = self._table.of(keep_ids)
+        counts = self._table.offsets[keep_ids + 1] - self._table.offsets[keep_ids]
+        used, inverse = np.unique(flat, return_inverse=True)
         self._sentence_rows = {texts[int(r)]: i for i, r in enumerate(used)}
         self._sentence_vectors = self._sentence_vectors[used]
-        rows = np.array([new_row[int(r)] for block in old_rows for r in block], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum([len(block) for block in old_rows])]).astype(np.int64)
-        self._table = SentenceTable(offsets, rows)
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._table = SentenceTable(offsets, inverse.astype(np.int64))
         self.passages = [replace(p, id=i) for i, p in enumerate(keep)]
         self._index = store.build_vector_index(vectors)
         self._reindex()

@@ -113,3 +113,14 @@ def test_filters_narrow_the_search(fake_embedder: FakeEmbedder, tmp_path: Path) 
     assert {h.citation.title for h in only_bees} == {"Bees"}
     assert {h.citation.title for h in kb.search("who hunts?", title="owl")} == {"Owls"}
     assert kb.search("who hunts?", since="2020") == []
+
+
+def test_after_removal_every_sentence_row_still_points_at_its_text(fake_kb: KnowledgeBase, tmp_path: Path) -> None:
+    (tmp_path / "extra.txt").write_text("Owls hunt at night. They fly without a sound. Mice hear nothing.")
+    fake_kb.add([tmp_path])
+    fake_kb.remove([fake_kb.list_sources()[0].source])
+    texts = list(fake_kb._sentence_rows)
+    for p in fake_kb.passages:
+        rows = fake_kb._table.of(np.array([p.id]))[0]
+        assert [texts[int(r)] for r in rows] == [p.text[s:e] for s, e in p.sentences]
+    assert len(fake_kb._sentence_vectors) == len(texts)
