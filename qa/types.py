@@ -73,13 +73,14 @@ class Citation:
         if self.section:
             where[0] = " › ".join((self.title, *self.section))
         place = self.url or self.source
-        para = _span("paragraph", self.paragraphs)
-        lines = _span("line", self.lines)
+        para = span_label("paragraph", self.paragraphs)
+        lines = span_label("line", self.lines)
         page = f"page {self.page}, " if self.page is not None else ""
         return f"{where[0]} — {place}, {page}{para}, {lines}, chars {self.chars[0]}–{self.chars[1]}"
 
 
-def _span(name: str, span: tuple[int, int]) -> str:
+def span_label(name: str, span: tuple[int, int]) -> str:
+    """ "paragraph 3" or "paragraphs 3–5"."""
     first, last = span
     return f"{name} {first}" if first == last else f"{name}s {first}–{last}"
 

@@ -23,7 +23,7 @@ from .conversation import Conversation, rewritten
 from .errors import InputError, QAError
 from .knowledge import KnowledgeBase
 from .serialize import answer_to_dict
-from .types import MODES, Answer, Citation, Hit, Mode
+from .types import MODES, Answer, Citation, Hit, Mode, span_label
 
 TITLE = "Ask the articles"
 INTRO = (
@@ -82,11 +82,6 @@ def render_passage(hit: Hit) -> str:
     return f"{escape(text[:start])} <mark>{escape(text[start:end])}</mark> {escape(text[end:])}"
 
 
-def _span(name: str, span: tuple[int, int]) -> str:
-    first, last = span
-    return f"{name} {first}" if first == last else f"{name}s {first}–{last}"
-
-
 def render_citation(citation: Citation) -> str:
     title = f"<strong>{escape(citation.title)}</strong>"
     if citation.section:
@@ -97,7 +92,7 @@ def render_citation(citation: Citation) -> str:
     if href:
         place = f'<a href="{href}" target="_blank" rel="noopener noreferrer">{place}</a>'
     where = [f"page {citation.page}"] if citation.page is not None else []
-    where += [_span("paragraph", citation.paragraphs), _span("line", citation.lines)]
+    where += [span_label("paragraph", citation.paragraphs), span_label("line", citation.lines)]
     also = ", ".join(escape(Path(s).name or s) for s in citation.also_in)
     also = f" (also in {also})" if also else ""
     return f"{title} — {place}, {', '.join(where)}{also}"
