@@ -10,18 +10,10 @@ from pathlib import Path
 from .errors import InputError, ReadError
 from .readers import READERS, reader_for
 from .readers.records import LINE_SUFFIXES, JsonFields, read_records
-from .types import Article
+from .types import Article, Skipped
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 INDEX_MARKER = "CURRENT"  # the file that marks a saved index folder (see store.py)
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A source that was not indexed, and why."""
-
-    source: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -118,7 +110,7 @@ def _read(source: str, json_fields: JsonFields | None) -> tuple[list[Article], l
     data = _read_bytes(path, source)
     if path.suffix.lower() in (".json", *LINE_SUFFIXES):
         records = read_records(data, source, json_fields)
-        return list(records.articles), [Skipped(s.source, s.reason) for s in records.skipped]
+        return list(records.articles), list(records.skipped)
     return reader(data, source), []
 
 

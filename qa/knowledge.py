@@ -16,11 +16,11 @@ from .chunk import ChunkSettings, chunk_article
 from .embed import BATCH, Embedder, load_embedder
 from .errors import IndexMismatchError, InputError
 from .highlight import best_sentence, contrastive_cosine, sentence_features
-from .ingest import Skipped, read_sources
+from .ingest import read_sources
 from .lexical import Lexical, coverage, tokenize
 from .readers.records import JsonFields
 from .search import CANDIDATES, Scored, SentenceTable, score_candidates, top_k
-from .types import MODES, Answer, Article, Citation, Hit, Mode, Passage, Section
+from .types import MODES, Answer, Article, Citation, Hit, Mode, Passage, Section, Skipped
 
 MAX_QUESTION_CHARS = 2_000
 CACHE_FOLDER = "embed-cache"

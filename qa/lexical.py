@@ -41,6 +41,7 @@ class Lexical:
     def __init__(self, bm25: bm25s.BM25 | None, size: int) -> None:
         self._bm25 = bm25
         self.size = size
+        self._df = np.diff(bm25.scores["indptr"]) if bm25 is not None else None  # documents per term
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> Lexical:
@@ -61,9 +62,9 @@ class Lexical:
 
     def idf(self, terms: Sequence[str]) -> np.ndarray:
         """Inverse document frequency of each term (terms never seen get the rarest weight)."""
-        if self._bm25 is None:
+        if self._bm25 is None or self._df is None:
             return np.ones(len(terms), dtype=np.float32)
-        df_all = np.diff(self._bm25.scores["indptr"])
+        df_all = self._df
         vocab = self._bm25.vocab_dict
         df = np.array([df_all[vocab[t]] if t in vocab else 0 for t in terms], dtype=np.float32)
         return np.log1p((self.size - df + 0.5) / (df + 0.5)).astype(np.float32)

@@ -34,6 +34,14 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A source (file, URL or JSON record) that did not become an article, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Passage:
     """A piece of an article small enough for the model, with its exact place in the article.
 

@@ -13,7 +13,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ..errors import ReadError
-from ..types import Article
+from ..types import Article, Skipped
 from .plain import article_id, title_from_file_name
 from .text import decode
 
@@ -36,17 +36,9 @@ class JsonFields:
 
 
 @dataclass(frozen=True)
-class SkippedRecord:
-    """A record that did not become an article, and why."""
-
-    source: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class Records:
     articles: tuple[Article, ...]
-    skipped: tuple[SkippedRecord, ...]
+    skipped: tuple[Skipped, ...]
 
 
 def read_json(data: bytes, source: str) -> list[Article]:
@@ -61,7 +53,7 @@ def read_records(data: bytes, source: str, fields: JsonFields | None = None) -> 
     """
     fields = fields or JsonFields()
     text = decode(data, source)
-    skipped: list[SkippedRecord] = []
+    skipped: list[Skipped] = []
     if PurePath(source.split("?", 1)[0]).suffix.lower() in LINE_SUFFIXES:
         numbered = _json_lines(text, source, skipped)
     else:
@@ -76,13 +68,13 @@ def read_records(data: bytes, source: str, fields: JsonFields | None = None) -> 
         try:
             articles.append(_article(record, number, source, fields))
         except ReadError as exc:
-            skipped.append(SkippedRecord(exc.source, exc.reason))
+            skipped.append(Skipped(exc.source, exc.reason))
     if not articles:
         raise ReadError(source, _nothing_usable(skipped, fields))
     return Records(tuple(articles), tuple(skipped))
 
 
-def _json_lines(text: str, source: str, skipped: list[SkippedRecord]) -> list[tuple[int, Any]]:
+def _json_lines(text: str, source: str, skipped: list[Skipped]) -> list[tuple[int, Any]]:
     """One record a line, numbered by line; a line that is not JSON is skipped, not fatal."""
     records: list[tuple[int, Any]] = []
     for number, line in enumerate(text.split("\n"), start=1):
@@ -91,7 +83,7 @@ def _json_lines(text: str, source: str, skipped: list[SkippedRecord]) -> list[tu
         try:
             records.append((number, json.loads(line)))
         except json.JSONDecodeError as exc:
-            skipped.append(SkippedRecord(f"{source}#{number}", f"line {number} is not valid JSON: {exc.msg}"))
+            skipped.append(Skipped(f"{source}#{number}", f"line {number} is not valid JSON: {exc.msg}"))
     return records
 
 
@@ -178,7 +170,7 @@ def _where(exc: json.JSONDecodeError) -> str:
     return f"{exc.msg} at line {exc.lineno}, column {exc.colno} (character {exc.pos})"
 
 
-def _nothing_usable(skipped: list[SkippedRecord], fields: JsonFields) -> str:
+def _nothing_usable(skipped: list[Skipped], fields: JsonFields) -> str:
     if not skipped:
         return f"holds no records; expected objects with a {fields.text!r} field"
     reasons = "; ".join(s.reason for s in skipped[:_SHOWN_REASONS])
