@@ -1,13 +1,14 @@
 """Which sentence of a passage answers the question: the one to highlight.
 
 Without a reader model, the answering sentence is told apart by what it shares with the question (cosine and
-BM25 of the sentence) and by what it adds: a sentence that holds the kind of thing the question asks for (a
-date for "when", a number for "how many", a name for "who") and words the question does not already have.
+BM25 of the sentence, and the question's words that no other sentence of the passage has) and by what it adds:
+the kind of thing the question asks for (a date for "when", a number for "how many", a name for "who").
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -23,15 +24,13 @@ SENTENCE_FEATURES = (
     "dense",
     "lexical",
     "answer_type",
-    "novelty",
     "previous_dense",
     "previous_lexical",
     "anaphor",
-    "coverage",
-    "previous_coverage",
     "contrast",
+    "specific",
 )
-SENTENCE_WEIGHTS = np.array([-0.202, 0.508, 1.039, 0.013, 0.243, 0.094, 0.166, 0.733, -0.033, 0.989], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([-0.08, 0.06, 1.01, 0.25, 0.09, 0.15, 0.89, 1.15], dtype=np.float32)
 # A sentence opening with one of these continues the one before ("It caused the most damage..."): the
 # question's words may sit in the previous sentence while the answer sits in this one.
 _ANAPHOR = re.compile(r"^[\"'“‘(]?(it|its|he|his|she|her|they|their|this|these|those|that|such|the latter)\b", re.I)
@@ -81,16 +80,25 @@ def sentence_features(
 ) -> np.ndarray:
     """Raw signals of each sentence (rows), in SENTENCE_FEATURES order. ``idf`` weighs the question's terms."""
     kind = expected_type(question)
-    asked = set(question_terms)
-    total = sum(idf.get(t, 0.0) for t in asked) or 1.0
-    words = [set(terms) for terms in tokenize(list(texts))]
     typed = np.array([_has_type(kind, text, question) for text in texts], dtype=np.float32)
-    novelty = np.array([len(w - asked) / max(len(w), 1) for w in words], dtype=np.float32)
     anaphor = np.array([bool(_ANAPHOR.match(text)) for text in texts], dtype=np.float32)
-    coverage = np.array([sum(idf.get(t, 0.0) for t in w & asked) / total for w in words], dtype=np.float32)
-    columns = [dense, lexical, typed, novelty, _previous(dense), _previous(lexical), anaphor, coverage]
-    columns += [_previous(coverage), contrast]
+    specific = specific_match(question_terms, idf, [set(terms) for terms in tokenize(list(texts))])
+    columns = [dense, lexical, typed, _previous(dense), _previous(lexical), anaphor, contrast, specific]
     return np.stack(columns, axis=1).astype(np.float32)
+
+
+def specific_match(
+    question_terms: Sequence[str], idf: Mapping[str, float], sentences: Sequence[set[str]]
+) -> np.ndarray:
+    """The question's terms each sentence holds, each weighed by its idf and by the share of the passage's
+    sentences that lack it: the sentence that alone repeats the question's particular words stands out."""
+    n = len(sentences)
+    asked = set(question_terms)
+    df = Counter(t for words in sentences for t in words & asked)
+    return np.array(
+        [sum(idf.get(t, 0.0) * (1.0 - (df[t] - 1) / n) for t in words & asked) for words in sentences],
+        dtype=np.float32,
+    )
 
 
 def contrastive_cosine(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:

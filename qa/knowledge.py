@@ -17,9 +17,9 @@ from .embed import BATCH, Embedder, load_embedder
 from .errors import IndexMismatchError, InputError
 from .highlight import best_sentence, contrastive_cosine, sentence_features
 from .ingest import read_sources
-from .lexical import Lexical, coverage, tokenize
+from .lexical import Lexical, coverage, phrases, tokenize
 from .readers.records import JsonFields
-from .search import CANDIDATES, Scored, SentenceTable, score_candidates, top_k
+from .search import CANDIDATES, Articles, Postings, Scored, SentenceTable, score_candidates, top_k
 from .types import MODES, Answer, Article, Citation, Hit, Mode, Passage, Section, Skipped
 
 MAX_QUESTION_CHARS = 2_000
@@ -76,7 +76,9 @@ class KnowledgeBase:
         self._table = SentenceTable(np.zeros(1, np.int64), np.zeros(0, np.int64))
         self._index = store.build_vector_index(np.zeros((0, self.embedder.dimension), np.float32))
         self._lexical = Lexical.build([])
+        self._phrases = Lexical.build([])
         self._sentence_lexical = Lexical.build([])
+        self._articles = Articles.number([])
         self.fingerprints: dict[str, str] = {}  # file -> size:mtime when it was indexed
         self.cache = EmbeddingCache(self.embedder.dimension, cache_dir / CACHE_FOLDER if cache_dir else None)
 
@@ -290,8 +292,11 @@ class KnowledgeBase:
         )
 
     def _reindex(self) -> None:
-        self._lexical = Lexical.build([self._contextual(p) for p in self.passages])
+        terms = tokenize([self._contextual(p) for p in self.passages])
+        self._lexical = Lexical.from_terms(terms)
+        self._phrases = Lexical.from_terms([phrases(t) for t in terms])
         self._sentence_lexical = Lexical.build(list(self._sentence_rows))
+        self._articles = Articles.number([p.article_id for p in self.passages])
 
     # ----- saving and opening ---------------------------------------------------------------------------------
 
@@ -323,6 +328,7 @@ class KnowledgeBase:
             np.save(folder / "sentence_offsets.npy", self._table.offsets)
             np.save(folder / "sentence_rows.npy", self._table.rows)
             self._lexical.save(folder / "bm25_passages")
+            self._phrases.save(folder / "bm25_phrases")
             self._sentence_lexical.save(folder / "bm25_sentences")
 
         folder = store.write_generation(index_dir, manifest, write)
@@ -355,6 +361,11 @@ class KnowledgeBase:
         except (OSError, ValueError) as exc:
             raise IndexMismatchError(f"{folder} has unreadable sentence arrays ({exc}); rebuild it") from exc
         kb._lexical = Lexical.load(folder / "bm25_passages", len(kb.passages))
+        if (folder / "bm25_phrases").exists():
+            kb._phrases = Lexical.load(folder / "bm25_phrases", len(kb.passages))
+        else:  # saved before phrases were indexed
+            kb._phrases = Lexical.from_terms([phrases(t) for t in tokenize([kb._contextual(p) for p in kb.passages])])
+        kb._articles = Articles.number([p.article_id for p in kb.passages])
         kb._sentence_lexical = Lexical.load(folder / "bm25_sentences", len(kb._sentence_rows))
         counts = (len(kb.articles), len(kb.passages), len(kb._sentence_rows), len(kb._sentence_vectors))
         expected = (manifest.articles, manifest.passages, manifest.sentences, manifest.sentences)
@@ -418,15 +429,21 @@ class KnowledgeBase:
         rows, _ = self._table.of(candidates)
         sentence_dense = np.zeros(len(self._sentence_rows), np.float32)
         sentence_dense[rows] = self._sentence_vectors[rows].astype(np.float32) @ query
+        distinct = list(dict.fromkeys(terms))
+        postings = Postings(
+            self._lexical.postings(distinct), self._sentence_lexical.postings(distinct), self._lexical.idf(distinct)
+        )
         scored = score_candidates(
             mode,
             candidates,
             dense,
             lexical_all[candidates],
+            self._phrases.scores(phrases(terms))[candidates],
             sentence_dense,
             self._sentence_lexical.scores(terms),
             self._table,
-            np.array([hash(self.passages[int(c)].article_id) for c in candidates], dtype=np.int64),
+            self._articles,
+            postings,
         )
         return replace(scored, query=query), terms
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import bm25s
@@ -29,6 +30,12 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return [list(t) for t in tokens]
 
 
+def phrases(terms: Sequence[str]) -> list[str]:
+    """Each pair of neighbouring terms as one token ("super bowl"): BM25 over these rewards the question's
+    wording kept together, not just its words somewhere in the text."""
+    return [f"{a} {b}" for a, b in pairwise(terms)]
+
+
 def coverage(query_terms: Sequence[str], text: str) -> float:
     """The share of the question's distinct terms that the text contains."""
     terms = set(query_terms)
@@ -45,11 +52,16 @@ class Lexical:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> Lexical:
-        if not texts:
-            return cls(None, 0)
+        return cls.from_terms(tokenize(texts))
+
+    @classmethod
+    def from_terms(cls, terms: Sequence[list[str]]) -> Lexical:
+        """An index over texts already cut into terms (one list per text)."""
+        if not any(terms):
+            return cls(None, len(terms))
         bm25 = bm25s.BM25()
-        bm25.index(tokenize(texts), show_progress=False)
-        return cls(bm25, len(texts))
+        bm25.index(list(terms), show_progress=False)
+        return cls(bm25, len(terms))
 
     def scores(self, query_terms: list[str]) -> np.ndarray:
         """BM25 score of every text for the query's terms (zeros where none match)."""
@@ -59,6 +71,15 @@ class Lexical:
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+
+    def postings(self, terms: Sequence[str]) -> list[np.ndarray]:
+        """For each term, the ids of the texts that hold it."""
+        if self._bm25 is None:
+            return [np.zeros(0, np.int64) for _ in terms]
+        vocab, indptr, indices = self._bm25.vocab_dict, self._bm25.scores["indptr"], self._bm25.scores["indices"]
+        ids = [vocab.get(t) for t in terms]
+        empty = np.zeros(0, np.int64)
+        return [empty if i is None else np.asarray(indices[indptr[i] : indptr[i + 1]], np.int64) for i in ids]
 
     def idf(self, terms: Sequence[str]) -> np.ndarray:
         """Inverse document frequency of each term (terms never seen get the rarest weight)."""
@@ -76,8 +97,8 @@ class Lexical:
 
     @classmethod
     def load(cls, folder: Path, size: int) -> Lexical:
-        if size == 0:
-            return cls(None, 0)
+        if size == 0 or (folder.is_dir() and not any(folder.iterdir())):
+            return cls(None, size)  # saved from texts without a single term
         try:
             bm25 = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
         except (OSError, ValueError, KeyError) as exc:

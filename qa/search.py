@@ -5,6 +5,7 @@ Pure functions over arrays; the knowledge base hands in what it holds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,8 +21,11 @@ FEATURES = (
     "lexical_sentence",
     "article_dense",
     "article_lexical",
+    "specific",
+    "specific_sentence",
+    "phrase",
 )
-HYBRID_WEIGHTS = np.array([0.478, 1.593, 0.902, 0.587, -0.078, 0.295], dtype=np.float32)
+HYBRID_WEIGHTS = np.array([0.438, 1.0, -0.141, 0.081, 0.236, 0.389, 0.475, 0.353, 0.104], dtype=np.float32)
 CANDIDATES = 100
 
 
@@ -53,6 +57,28 @@ class SentenceTable:
         return self.rows[np.repeat(starts, lengths) + positions], owner
 
 
+@dataclass(frozen=True)
+class Postings:
+    """Where each of the question's terms occurs: ids of the passages and sentence rows that hold it."""
+
+    passages: list[np.ndarray]
+    sentences: list[np.ndarray]
+    idf: np.ndarray  # (terms,) over passages
+
+
+@dataclass(frozen=True)
+class Articles:
+    """Which article each passage belongs to, numbered 0..n-1, and how many passages each article has."""
+
+    of: np.ndarray  # (passages,) int64
+    sizes: np.ndarray  # (articles,) int64
+
+    @classmethod
+    def number(cls, article_ids: Sequence[str]) -> Articles:
+        _, of, sizes = np.unique(np.asarray(article_ids, dtype=object), return_inverse=True, return_counts=True)
+        return cls(of.astype(np.int64).reshape(-1), sizes.astype(np.int64))
+
+
 def zscore(x: np.ndarray) -> np.ndarray:
     std = float(x.std())
     return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
@@ -67,20 +93,50 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+def specific_match(
+    candidates: np.ndarray, rows: np.ndarray, owner: np.ndarray, postings: Postings, articles: Articles
+) -> tuple[np.ndarray, np.ndarray]:
+    """How much of the question each candidate matches in words particular to it within its own article, and
+    the same for its best sentence.
+
+    A matched term counts its idf times the share of the article's passages that lack it (1 when only this
+    passage has it): an article's topic words, found in all its passages, cannot tell its passages apart, while
+    the words that only one passage shares with the question can. An article of one passage counts every term
+    in full.
+    """
+    article = articles.of[candidates]
+    size = articles.sizes[article]
+    passage_score = np.zeros(len(candidates), np.float32)
+    sentence_score = np.zeros(len(rows), np.float32)
+    for docs, sentences, idf in zip(postings.passages, postings.sentences, postings.idf, strict=True):
+        if len(docs) == 0:
+            continue
+        df = np.bincount(articles.of[docs], minlength=len(articles.sizes))[article]
+        weight = (idf * (1.0 - (df - 1) / size)).astype(np.float32)
+        passage_score += np.where(np.isin(candidates, docs), weight, 0.0)
+        sentence_score += np.where(np.isin(rows, sentences), weight[owner], 0.0)
+    best_sentence = np.zeros(len(candidates), np.float32)
+    np.maximum.at(best_sentence, owner, sentence_score)
+    return passage_score, best_sentence
+
+
 def score_candidates(
     mode: Mode,
     candidates: np.ndarray,
     dense: np.ndarray,
     lexical: np.ndarray,
+    phrase: np.ndarray,
     sentence_dense: np.ndarray,
     sentence_lexical: np.ndarray,
     table: SentenceTable,
-    article: np.ndarray,
+    articles: Articles,
+    postings: Postings,
 ) -> Scored:
-    """Rank candidate passages given each one's dense and lexical score and every sentence's scores.
+    """Rank candidate passages given each one's dense, lexical and phrase score and every sentence's scores.
 
-    ``sentence_dense`` / ``sentence_lexical`` are indexed by sentence row; ``article`` numbers each
-    candidate's article, so a passage can draw on the evidence of its article's other candidates.
+    ``sentence_dense`` / ``sentence_lexical`` are indexed by sentence row; ``articles`` tells which candidates
+    share an article, so a passage can draw on the evidence of its article's other candidates and be told
+    apart from them by the words particular to it (``postings``).
     """
     rows, owner = table.of(candidates)
     s_dense = sentence_dense[rows]
@@ -90,13 +146,26 @@ def score_candidates(
     best_lex = np.full(n, -np.inf, dtype=np.float32)
     np.maximum.at(best_dense, owner, s_dense)
     np.maximum.at(best_lex, owner, s_lex)
-    _, group = np.unique(article, return_inverse=True)
+    _, group = np.unique(articles.of[candidates], return_inverse=True)
+    group = group.reshape(-1)
     article_dense = np.full(group.max() + 1, -np.inf, dtype=np.float32)
     article_lex = np.full(group.max() + 1, -np.inf, dtype=np.float32)
     np.maximum.at(article_dense, group, dense)
     np.maximum.at(article_lex, group, lexical)
+    specific, specific_sentence = specific_match(candidates, rows, owner, postings, articles)
     features = np.stack(
-        [dense, best_dense, lexical, best_lex, article_dense[group], article_lex[group]], axis=1
+        [
+            dense,
+            best_dense,
+            lexical,
+            best_lex,
+            article_dense[group],
+            article_lex[group],
+            specific,
+            specific_sentence,
+            phrase,
+        ],
+        axis=1,
     ).astype(np.float32)
 
     if mode == "dense":

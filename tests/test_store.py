@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,16 @@ def test_save_and_open_round_trip(fake_kb: KnowledgeBase, fake_embedder: FakeEmb
     manifest = json.loads(next((tmp_path / "idx").glob("gen-*/manifest.json")).read_text())
     assert manifest["model"] == "fake" and manifest["passages"] == len(fake_kb.passages)
     assert manifest["chunking"]["max_tokens"] == fake_embedder.max_tokens
+
+
+def test_an_index_saved_before_phrases_were_indexed_still_answers_the_same(
+    fake_kb: KnowledgeBase, fake_embedder: FakeEmbedder, tmp_path: Path
+) -> None:
+    folder = fake_kb.save(tmp_path / "idx")
+    shutil.rmtree(folder / "bm25_phrases")
+    again = KnowledgeBase.open(tmp_path / "idx", embedder=fake_embedder)
+    question = "Who issued the arrest warrant for Putin?"
+    assert again.ask(question) == fake_kb.ask(question)
 
 
 def test_open_missing_index_says_how_to_build_one(fake_embedder: FakeEmbedder, tmp_path: Path) -> None:
