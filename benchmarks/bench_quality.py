@@ -21,7 +21,8 @@ sys.path.insert(0, str(REPO))
 
 from qa.embed import load_embedder  # noqa: E402
 from qa.eval_data import SquadArticle, load_squad  # noqa: E402
-from qa.evaluate import Metrics, ProgressBars, Run, run_squad  # noqa: E402
+from qa.evaluate import Metrics, Run, run_squad  # noqa: E402
+from qa.progress import ProgressBar  # noqa: E402
 from qa.types import MODES  # noqa: E402
 
 DEFAULT_DATA = "../shared/data/squad-v1.1-dev.json.zip"
@@ -52,7 +53,7 @@ def main() -> int:
 
         embedder.encode(["warm up"])  # the model loads lazily and sets its own thread count when it does
         torch.set_num_threads(args.threads)
-    with ProgressBars() as bars:
+    with ProgressBar() as bars:
         run = run_squad(data, embedder, MODES, args.limit, args.seed, args.split, "heldout", bars, str(data_path))
     total = time.perf_counter() - started
 

@@ -87,7 +87,7 @@ def collect(kb: KnowledgeBase, articles: list[SquadArticle], answerable: bool) -
 
 
 def fused(q: Question, weights: np.ndarray) -> np.ndarray:
-    return np.stack([zscore(q.features[:, i]) for i in range(len(FEATURES))], axis=1) @ weights
+    return np.asarray(zscores(q.features) @ weights)
 
 
 def zscores(features: np.ndarray) -> np.ndarray:
@@ -114,8 +114,11 @@ def fit_weights(lists: list[tuple[np.ndarray, np.ndarray]], steps: int = 300, lr
 def recall_at_1(questions: list[Question], weights: np.ndarray, column: int | None = None) -> float:
     hits = 0
     for q in questions:
-        scores = q.features[:, column] if column is not None else fused(q, weights)
-        hits += bool(q.labels[int(np.argmax(scores))])
+        if column is None:
+            top = int(np.argmax(fused(q, weights)))
+        else:  # ties (an article-wide signal) go to the lowest passage id, not to the hybrid order
+            top = int(np.lexsort((q.passage_ids, -q.features[:, column]))[0])
+        hits += bool(q.labels[top])
     return hits / len(questions)
 
 
