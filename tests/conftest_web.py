@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from qa.knowledge import KnowledgeBase
-from qa.web import CSS, build_app
+from qa.render import CSS
+from qa.web import build_app
 
 
 def free_port() -> int:

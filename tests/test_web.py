@@ -11,18 +11,11 @@ import pytest
 from qa.answer import NOT_FOUND
 from qa.errors import InputError
 from qa.knowledge import KnowledgeBase
+from qa.render import escape, render_answer, render_citation, safe_href
 from qa.serialize import answer_to_dict
+from qa.service import MAX_UPLOAD_BYTES, safe_upload_name, store_upload
 from qa.types import Answer, Citation, Hit, Passage
-from qa.web import (
-    MAX_UPLOAD_BYTES,
-    escape,
-    parse_auth,
-    render_answer,
-    render_citation,
-    safe_href,
-    safe_upload_name,
-    store_upload,
-)
+from qa.web import parse_auth
 
 from .conftest_web import serve
 
