@@ -22,12 +22,11 @@ from qa.chunk import ChunkSettings
 from qa.embed import load_embedder
 from qa.errors import QAError
 from qa.eval_data import SquadArticle, load_squad
-from qa.evaluate import select_articles
+from qa.evaluate import select_articles, squad_article
 from qa.highlight import SENTENCE_FEATURES, SENTENCE_WEIGHTS
 from qa.knowledge import KnowledgeBase
 from qa.readers.plain import article_id
 from qa.search import FEATURES, Scored, zscore
-from qa.types import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +55,7 @@ def open_or_build(articles: list[SquadArticle], cache: Path, name: str, settings
     # One embedding cache shared by every configuration: sentences are embedded once for all of them.
     kb = KnowledgeBase(embedder, settings, cache_dir=cache / "shared")
     start = time.perf_counter()
-    kb.add_articles([Article(id=article_id(a.text), title=a.title, text=a.text, source=a.title) for a in articles])
+    kb.add_articles([squad_article(a) for a in articles])
     print(f"indexed {name}: {len(kb.passages)} passages in {time.perf_counter() - start:.0f}s", file=sys.stderr)
     kb.save(folder)
     return kb

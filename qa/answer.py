@@ -14,8 +14,8 @@ from .types import Answer, Article, Citation, Hit, Mode, Passage
 # the best sentence's cosine, the passage's cosine, the share of the question's terms the passage holds, and
 # how far the top candidate stands above the runner-up. Fitted by benchmarks/tune_hybrid.py.
 CONFIDENCE_FEATURES = ("dense_sentence", "dense", "coverage", "margin")
-CONFIDENCE_WEIGHTS = (7.51, 3.557, 4.263, 1.28)
-CONFIDENCE_BIAS = -9.448
+CONFIDENCE_WEIGHTS = (7.12, 3.217, 4.176, 1.145)
+CONFIDENCE_BIAS = -9.379
 ABSTAIN_BELOW = 0.35  # chosen by hand, not fitted: off-topic questions score near 0, borderline ones 0.3-0.5
 
 NOT_FOUND = "These articles don't seem to contain the answer. The closest passages are below."

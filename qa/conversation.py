@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from .lexical import STOPWORDS
 from .types import Answer, Mode
 
 # Pronouns that stand for a person: the context they need is a name.
@@ -24,14 +25,6 @@ WEAK = frozenset({"that", "this", "those", "these"})
 CONTINUATIONS = ("and ", "what about ", "how about ", "also ")
 MIN_CONTENT_WORDS = 3
 
-_STOPWORDS = """
-a about after again against all also am an and any are as at be because been before being both but
-by can could did do does doing done during each few for from further had has have having how i if in
-into is just more most my no nor not of off on once only or other our out over own same should so
-some such than the to too under until up very was we were what when where which while who whom why
-will with would you your said says say tell told ever yet still
-"""
-STOPWORDS = frozenset(_STOPWORDS.split())
 QUESTION_WORDS = frozenset({"what", "when", "where", "who", "whom", "whose", "which", "why", "how", "is"})
 SKIP = STOPWORDS | QUESTION_WORDS | PERSONAL | GENERAL | WEAK
 

@@ -72,7 +72,10 @@ class SentenceTransformerEmbedder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        ids = self.model.tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False)["input_ids"]
+        # Counting is how over-long sentences are found, so the tokenizer's "longer than the maximum" warning is
+        # expected here, not a problem: verbose=False keeps it off the user's terminal.
+        tokenizer = self.model.tokenizer
+        ids = tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False, verbose=False)["input_ids"]
         return [len(x) for x in ids]
 
     def encode(self, texts: Sequence[str], *, query: bool = False, progress: Progress | None = None) -> np.ndarray:

@@ -216,7 +216,7 @@ def run_squad(
         raise InputError(f"unknown --unanswerable {unanswerable!r}; the only choice is 'heldout'")
     if unanswerable and len(chosen) < 2:
         raise InputError("--unanswerable heldout needs at least two articles, one to index and one to hold out")
-    docs = [_squad_article(a, source) for a in chosen]
+    docs = [squad_article(a, source) for a in chosen]
     pairs = sample([(d, q) for d, a in zip(docs, chosen, strict=True) for q in a.questions], limit, seed)
     first = docs[0::2] if unanswerable else docs
     kb = _knowledge_base(embedder)
@@ -295,7 +295,8 @@ def sample(items: Sequence[T], limit: int | None, seed: int) -> list[T]:
     return [items[i] for i in keep]
 
 
-def _squad_article(a: SquadArticle, source: str) -> Article:
+def squad_article(a: SquadArticle, source: str = "squad") -> Article:
+    """A SQuAD article as the knowledge base takes it, cited as ``source#title``."""
     return Article(id=article_id(a.text), title=a.title, text=a.text, source=f"{source}#{a.title}")
 
 

@@ -30,7 +30,7 @@ SENTENCE_FEATURES = (
     "contrast",
     "specific",
 )
-SENTENCE_WEIGHTS = np.array([-0.08, 0.06, 1.01, 0.25, 0.09, 0.15, 0.89, 1.15], dtype=np.float32)
+SENTENCE_WEIGHTS = np.array([-0.012, 0.065, 1.031, 0.197, 0.136, 0.163, 0.787, 1.155], dtype=np.float32)
 # A sentence opening with one of these continues the one before ("It caused the most damage..."): the
 # question's words may sit in the previous sentence while the answer sits in this one.
 _ANAPHOR = re.compile(r"^[\"'“‘(]?(it|its|he|his|she|her|they|their|this|these|those|that|such|the latter)\b", re.I)

@@ -16,6 +16,20 @@ from .errors import IndexMismatchError
 
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 
+# Function words, question words and pronouns: they tell how a question is asked, not what it is about. Left
+# in, a word like "he" or "where" that few passages of a small collection hold gets a high idf and outweighs
+# the words that matter.
+STOPWORDS = frozenset(
+    """
+    a about after again against all also am an and any are as at be because been before being both but by can
+    could did do does doing done during each few for from further had has have having he her hers herself him
+    himself his how i if in into is it its itself just me more most my no nor not of off on once only or other
+    our out over own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who whom whose
+    why will with would you your said says say tell told ever yet still
+    """.split()
+)
+
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
@@ -26,7 +40,9 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed words: the terms BM25 matches on."""
     if not texts:
         return []
-    tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    tokens = bm25s.tokenize(
+        list(texts), stopwords=sorted(STOPWORDS), stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
     return [list(t) for t in tokens]
 
 

@@ -25,7 +25,7 @@ FEATURES = (
     "specific_sentence",
     "phrase",
 )
-HYBRID_WEIGHTS = np.array([0.438, 1.0, -0.141, 0.081, 0.236, 0.389, 0.475, 0.353, 0.104], dtype=np.float32)
+HYBRID_WEIGHTS = np.array([0.516, 1.0, -0.026, 0.091, 0.098, 0.374, 0.399, 0.324, 0.083], dtype=np.float32)
 CANDIDATES = 100
 
 

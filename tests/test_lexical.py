@@ -37,3 +37,8 @@ def test_an_index_without_a_single_term_saves_and_loads(tmp_path: Path) -> None:
     assert loaded.size == 2
     assert np.array_equal(loaded.scores(["one two"]), np.zeros(2))
     assert [p.tolist() for p in loaded.postings(["one two"])] == [[]]
+
+
+def test_question_words_and_pronouns_are_not_terms() -> None:
+    # In a two-passage index "he" or "where" would otherwise weigh as much as a rare name.
+    assert tokenize(["Where did he travel after the summit?"]) == [["travel", "summit"]]
