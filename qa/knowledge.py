@@ -17,7 +17,7 @@ from .embed import BATCH, Embedder, load_embedder
 from .errors import IndexMismatchError, InputError
 from .highlight import best_sentence, contrastive_cosine, sentence_features
 from .ingest import read_sources
-from .lexical import Lexical, coverage, phrases, tokenize
+from .lexical import TERMS, Lexical, coverage, phrases, tokenize
 from .readers.records import JsonFields
 from .search import CANDIDATES, Articles, Postings, Scored, SentenceTable, score_candidates, top_k
 from .types import MODES, Answer, Article, Citation, Hit, Mode, Passage, Section, Skipped
@@ -312,6 +312,7 @@ class KnowledgeBase:
             passages=len(self.passages),
             sentences=len(self._sentence_rows),
             faiss_index=type(self._index).__name__,
+            lexical=TERMS,
         )
 
         def write(folder: Path) -> None:
@@ -360,13 +361,13 @@ class KnowledgeBase:
             kb._table = SentenceTable(np.load(folder / "sentence_offsets.npy"), np.load(folder / "sentence_rows.npy"))
         except (OSError, ValueError) as exc:
             raise IndexMismatchError(f"{folder} has unreadable sentence arrays ({exc}); rebuild it") from exc
-        kb._lexical = Lexical.load(folder / "bm25_passages", len(kb.passages))
-        if (folder / "bm25_phrases").exists():
+        if manifest.lexical == TERMS:
+            kb._lexical = Lexical.load(folder / "bm25_passages", len(kb.passages))
             kb._phrases = Lexical.load(folder / "bm25_phrases", len(kb.passages))
-        else:  # saved before phrases were indexed
-            kb._phrases = Lexical.from_terms([phrases(t) for t in tokenize([kb._contextual(p) for p in kb.passages])])
-        kb._articles = Articles.number([p.article_id for p in kb.passages])
-        kb._sentence_lexical = Lexical.load(folder / "bm25_sentences", len(kb._sentence_rows))
+            kb._sentence_lexical = Lexical.load(folder / "bm25_sentences", len(kb._sentence_rows))
+            kb._articles = Articles.number([p.article_id for p in kb.passages])
+        else:  # saved by a version that cut terms another way: BM25 must match how questions are cut now
+            kb._reindex()
         counts = (len(kb.articles), len(kb.passages), len(kb._sentence_rows), len(kb._sentence_vectors))
         expected = (manifest.articles, manifest.passages, manifest.sentences, manifest.sentences)
         if counts != expected or len(kb._table.offsets) != len(kb.passages) + 1:

@@ -30,6 +30,9 @@ STOPWORDS = frozenset(
     """.split()
 )
 
+# Names how texts are cut into terms. A saved index whose BM25 was built another way gets it rebuilt on open.
+TERMS = "snowball-english/stopwords-2/pairs"
+
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:

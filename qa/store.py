@@ -42,6 +42,7 @@ class Manifest:
     sentences: int
     format_version: int = FORMAT_VERSION
     faiss_index: str = "flat"
+    lexical: str = ""  # how BM25 cut texts into terms (qa.lexical.TERMS); BM25 is rebuilt when it differs
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
 

@@ -10,6 +10,7 @@ import pytest
 from qa import store
 from qa.errors import IndexMismatchError, IndexNotFoundError
 from qa.knowledge import KnowledgeBase
+from qa.lexical import Lexical
 
 from .conftest import FakeEmbedder
 
@@ -27,13 +28,20 @@ def test_save_and_open_round_trip(fake_kb: KnowledgeBase, fake_embedder: FakeEmb
     assert manifest["chunking"]["max_tokens"] == fake_embedder.max_tokens
 
 
-def test_an_index_saved_before_phrases_were_indexed_still_answers_the_same(
+def test_an_index_whose_terms_were_cut_another_way_gets_bm25_rebuilt(
     fake_kb: KnowledgeBase, fake_embedder: FakeEmbedder, tmp_path: Path
 ) -> None:
     folder = fake_kb.save(tmp_path / "idx")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["lexical"]  # as an index saved before the manifest named its terms
+    (folder / "manifest.json").write_text(json.dumps(manifest))
     shutil.rmtree(folder / "bm25_phrases")
+    for name in ("bm25_passages", "bm25_sentences"):  # stale terms: "where" and "he" were indexed then
+        stale = Lexical.from_terms([["where", "he", "putin"]] * 3)
+        shutil.rmtree(folder / name)
+        stale.save(folder / name)
     again = KnowledgeBase.open(tmp_path / "idx", embedder=fake_embedder)
-    question = "Who issued the arrest warrant for Putin?"
+    question = "Where did he travel, and who issued the arrest warrant for Putin?"
     assert again.ask(question) == fake_kb.ask(question)
 
 
