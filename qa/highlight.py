@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 
 from .lexical import tokenize
-from .search import zscore
+from .search import particular, zscore
 
 AnswerType = Literal["time", "number", "name"]
 
@@ -82,12 +82,12 @@ def sentence_features(
     kind = expected_type(question)
     typed = np.array([_has_type(kind, text, question) for text in texts], dtype=np.float32)
     anaphor = np.array([bool(_ANAPHOR.match(text)) for text in texts], dtype=np.float32)
-    specific = specific_match(question_terms, idf, [set(terms) for terms in tokenize(list(texts))])
+    specific = specific_sentences(question_terms, idf, [set(terms) for terms in tokenize(list(texts))])
     columns = [dense, lexical, typed, _previous(dense), _previous(lexical), anaphor, contrast, specific]
     return np.stack(columns, axis=1).astype(np.float32)
 
 
-def specific_match(
+def specific_sentences(
     question_terms: Sequence[str], idf: Mapping[str, float], sentences: Sequence[set[str]]
 ) -> np.ndarray:
     """The question's terms each sentence holds, each weighed by its idf and by the share of the passage's
@@ -96,7 +96,7 @@ def specific_match(
     asked = set(question_terms)
     df = Counter(t for words in sentences for t in words & asked)
     return np.array(
-        [sum(idf.get(t, 0.0) * (1.0 - (df[t] - 1) / n) for t in words & asked) for words in sentences],
+        [sum(idf.get(t, 0.0) * particular(df[t], n) for t in words & asked) for words in sentences],
         dtype=np.float32,
     )
 

@@ -93,6 +93,12 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+def particular(df: np.ndarray | int, size: np.ndarray | int) -> np.ndarray | float:
+    """The share of a group's ``size`` texts that lack a term ``df`` of them hold, counting the one at hand as
+    lacking it: 1 when only that text has the term, 1/size when every text has it."""
+    return 1.0 - (df - 1) / size
+
+
 def specific_match(
     candidates: np.ndarray, rows: np.ndarray, owner: np.ndarray, postings: Postings, articles: Articles
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -112,7 +118,7 @@ def specific_match(
         if len(docs) == 0:
             continue
         df = np.bincount(articles.of[docs], minlength=len(articles.sizes))[article]
-        weight = (idf * (1.0 - (df - 1) / size)).astype(np.float32)
+        weight = (idf * particular(df, size)).astype(np.float32)
         passage_score += np.where(np.isin(candidates, docs), weight, 0.0)
         sentence_score += np.where(np.isin(rows, sentences), weight[owner], 0.0)
     best_sentence = np.zeros(len(candidates), np.float32)

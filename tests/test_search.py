@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.highlight import specific_match as sentence_specific_match
+from qa.highlight import specific_sentences
 from qa.search import Articles, Postings, SentenceTable, specific_match
 
 
@@ -41,5 +41,5 @@ def test_the_best_sentence_is_the_one_holding_the_particular_words() -> None:
 
 def test_within_a_passage_the_sentence_alone_with_a_question_word_stands_out() -> None:
     sentences = [{"tesla", "born"}, {"tesla", "pigeon"}, {"tesla", "laboratori"}]
-    scores = sentence_specific_match(["tesla", "pigeon"], {"tesla": 1.0, "pigeon": 1.0}, sentences)
+    scores = specific_sentences(["tesla", "pigeon"], {"tesla": 1.0, "pigeon": 1.0}, sentences)
     assert scores.tolist() == pytest.approx([1 / 3, 1 / 3 + 1.0, 1 / 3])
