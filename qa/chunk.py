@@ -47,6 +47,11 @@ class _Unit:
     tokens: int
 
 
+def is_heading(text: str) -> bool:
+    """Whether the text is one Markdown heading line ("## Reactions")."""
+    return bool(_HEADING_LINE.fullmatch(text.strip()))
+
+
 def paragraphs(text: str) -> list[tuple[int, int]]:
     """Character spans of paragraphs: blocks between blank lines, with Markdown headings as blocks of their own."""
     spans: list[tuple[int, int]] = []

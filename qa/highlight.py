@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 
+from .chunk import is_heading
 from .lexical import tokenize
 from .search import particular, zscore
 
@@ -120,12 +121,17 @@ def _previous(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[values.min()], values[:-1]])
 
 
-def best_sentence(features: np.ndarray) -> int:
-    """The sentence to highlight: the best weighted sum of within-passage z-scores."""
+def best_sentence(features: np.ndarray, texts: Sequence[str] = ()) -> int:
+    """The sentence to highlight: the best weighted sum of within-passage z-scores. A Markdown heading line
+    among ``texts`` is a label, not an answer: it is passed over while the passage has any other sentence."""
     if len(features) == 1:
         return 0
     z = np.stack([zscore(features[:, i]) for i in range(features.shape[1])], axis=1)
-    return int(np.argmax(z @ SENTENCE_WEIGHTS))
+    scores = z @ SENTENCE_WEIGHTS
+    headings = np.array([is_heading(t) for t in texts], dtype=bool)
+    if headings.any() and not headings.all():
+        scores[headings] = -np.inf
+    return int(np.argmax(scores))
 
 
 def _has_type(kind: AnswerType | None, text: str, question: str) -> bool:

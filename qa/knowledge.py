@@ -489,7 +489,8 @@ class KnowledgeBase:
         """Offsets in the passage of the sentence that best answers the question."""
         if not passage.sentences:
             return 0, len(passage.text)
-        return passage.sentences[best_sentence(self.sentence_features(question, terms, scored, passage))]
+        texts = [passage.text[s:e] for s, e in passage.sentences]
+        return passage.sentences[best_sentence(self.sentence_features(question, terms, scored, passage), texts)]
 
     def cite(self, passage: Passage) -> Citation:
         return citation_for(passage, self.articles[passage.article_id], self.sources.get(passage.article_id, ()))

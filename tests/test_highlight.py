@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from qa.highlight import best_sentence, expected_type, sentence_features
 from qa.knowledge import KnowledgeBase
 from qa.lexical import tokenize
+
+from .conftest import FakeEmbedder
 
 
 @pytest.mark.parametrize(
@@ -44,3 +48,27 @@ def test_highlight_picks_the_answering_sentence_in_the_seed(fake_kb: KnowledgeBa
     hit = fake_kb.ask("When did the ICC issue its arrest warrant for Putin?").best
     assert hit is not None
     assert "March 2023" in hit.sentence
+
+
+def test_a_markdown_heading_is_never_the_highlight_while_the_passage_has_a_sentence() -> None:
+    texts = ["## Reactions to the visit", "Amnesty International criticised the visit."]
+    favours_heading = np.array([[1.0] * 8, [0.0] * 8], dtype=np.float32)
+    assert best_sentence(favours_heading) == 0  # without the texts, the scores alone decide
+    assert best_sentence(favours_heading, texts) == 1
+    assert best_sentence(favours_heading[:1], texts[:1]) == 0  # a heading alone is still shown
+
+
+def test_an_uploaded_markdown_file_highlights_a_sentence_not_its_heading(
+    fake_embedder: FakeEmbedder, tmp_path: Path
+) -> None:
+    (tmp_path / "visit.md").write_text(
+        "# Putin in Mongolia\n\n## Reactions to the visit\n\n"
+        "Amnesty International said the visit was a blow to justice. Kyiv called on Mongolia to arrest him.\n",
+        encoding="utf-8",
+    )
+    kb = KnowledgeBase(fake_embedder)
+    kb.add([tmp_path])
+    hit = kb.ask("What were the reactions to the visit?").best
+    assert hit is not None
+    assert not hit.sentence.lstrip().startswith("#")
+    assert hit.sentence in hit.passage.text
