@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/tune_hybrid.py [--data PATH] [--cache DIR]
 
-Every constant in qa/search.py (HYBRID_WEIGHTS) and qa/answer.py (CONFIDENCE_*) comes from this script:
+Every constant in qa/search.py (HYBRID_WEIGHTS), qa/highlight.py (SENTENCE_WEIGHTS) and qa/answer.py
+(CONFIDENCE_*, ABSTAIN_BELOW) comes from this script:
 fitted on the even-indexed articles, reported on the odd ones (a fixed split). Unanswerable questions are
 built honestly: the odd half's questions asked of an index holding only the even half, and vice versa.
 """
@@ -170,15 +171,27 @@ def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> 
     )
 
 
-def report_confidence(name: str, p: np.ndarray, y: np.ndarray, answerable: np.ndarray) -> None:
-    abstain = p < ABSTAIN_BELOW
-    unanswerable = ~answerable
-    precision = (abstain & unanswerable).sum() / max(abstain.sum(), 1)
-    recall = (abstain & unanswerable).sum() / max(unanswerable.sum(), 1)
-    print(
-        f"| {name} | {expected_calibration_error(p, y):.3f} | {precision:.3f} | {recall:.3f} |"
-        f" {(~abstain & answerable & (y == 1)).sum() / answerable.sum():.3f} |"
-    )
+def abstention(p: np.ndarray, answerable: np.ndarray, threshold: float) -> tuple[float, float]:
+    """Precision and recall of abstaining below ``threshold`` at catching the unanswerable questions."""
+    abstain, unanswerable = p < threshold, ~answerable
+    caught = (abstain & unanswerable).sum()
+    return caught / max(abstain.sum(), 1), caught / max(unanswerable.sum(), 1)
+
+
+def fit_threshold(p: np.ndarray, answerable: np.ndarray) -> float:
+    """The confidence below which abstaining best catches unanswerable questions (highest F1)."""
+
+    def f1(threshold: float) -> float:
+        precision, recall = abstention(p, answerable, threshold)
+        return 2 * precision * recall / max(precision + recall, 1e-12)
+
+    return max(np.arange(0.05, 0.96, 0.01).round(2).tolist(), key=f1)
+
+
+def report_confidence(name: str, p: np.ndarray, y: np.ndarray, answerable: np.ndarray, threshold: float) -> None:
+    precision, recall = abstention(p, answerable, threshold)
+    answered_right = ((p >= threshold) & answerable & (y == 1)).sum() / answerable.sum()
+    print(f"| {name} | {expected_calibration_error(p, y):.3f} | {precision:.3f} | {recall:.3f} | {answered_right:.3f} |")
 
 
 def main() -> None:
@@ -241,10 +254,12 @@ def main() -> None:
         "BIAS",
         round(b, 3),
     )
+    threshold = fit_threshold(1 / (1 + np.exp(-(fit[0] @ w + b))), fit[2])
+    print(f"fitted ABSTAIN_BELOW {threshold} (current {ABSTAIN_BELOW})")
     print("| confidence | ECE | abstain precision | abstain recall | answered right |")
     print("|---|---|---|---|---|")
     for label, (x, y, answerable) in (("even index (fit)", fit), ("odd index (held out)", held_out)):
-        report_confidence(label, 1 / (1 + np.exp(-(x @ w + b))), y, answerable)
+        report_confidence(label, 1 / (1 + np.exp(-(x @ w + b))), y, answerable, threshold)
 
 
 if __name__ == "__main__":
