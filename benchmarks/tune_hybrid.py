@@ -185,13 +185,14 @@ def fit_threshold(p: np.ndarray, answerable: np.ndarray) -> float:
         precision, recall = abstention(p, answerable, threshold)
         return 2 * precision * recall / max(precision + recall, 1e-12)
 
-    return max(np.arange(0.05, 0.96, 0.01).round(2).tolist(), key=f1)
+    return float(max(np.arange(0.05, 0.96, 0.01).round(2).tolist(), key=f1))
 
 
 def report_confidence(name: str, p: np.ndarray, y: np.ndarray, answerable: np.ndarray, threshold: float) -> None:
     precision, recall = abstention(p, answerable, threshold)
     answered_right = ((p >= threshold) & answerable & (y == 1)).sum() / answerable.sum()
-    print(f"| {name} | {expected_calibration_error(p, y):.3f} | {precision:.3f} | {recall:.3f} | {answered_right:.3f} |")
+    ece = expected_calibration_error(p, y)
+    print(f"| {name} | {ece:.3f} | {precision:.3f} | {recall:.3f} | {answered_right:.3f} |")
 
 
 def main() -> None:

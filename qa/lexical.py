@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
@@ -39,14 +40,15 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's (and scikit-learn's) word: two or more word characters
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stop-word-free, stemmed words: the terms BM25 matches on."""
-    if not texts:
-        return []
-    tokens = bm25s.tokenize(
-        list(texts), stopwords=sorted(STOPWORDS), stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
-    return [list(t) for t in tokens]
+    """Lower-cased, stop-word-free, stemmed words: the terms BM25 matches on. The same terms as
+    ``bm25s.tokenize`` with these stopwords and stemmer, without its per-call and per-text overhead (it runs
+    for every sentence of every answer shown)."""
+    stem = _stemmer().stemWords
+    return [stem([w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]) for text in texts]
 
 
 def phrases(terms: Sequence[str]) -> list[str]:

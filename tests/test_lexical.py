@@ -42,3 +42,21 @@ def test_an_index_without_a_single_term_saves_and_loads(tmp_path: Path) -> None:
 def test_question_words_and_pronouns_are_not_terms() -> None:
     # In a two-passage index "he" or "where" would otherwise weigh as much as a rare name.
     assert tokenize(["Where did he travel after the summit?"]) == [["travel", "summit"]]
+
+
+def test_terms_are_bm25s_own_with_these_stopwords_and_stemmer() -> None:
+    import bm25s
+
+    from qa.lexical import STOPWORDS, _stemmer
+
+    texts = [
+        *TEXTS,
+        "",
+        "Ünïcödé Straße in İstanbul: ΣΊΣΥΦΟΣ, café, naïve.",
+        "It's 3.14, not 1,000; e-mail x y z don't.",
+        "The Normans (Norman: Nourmands) gave their name to Normandy in the 10th and 11th centuries.",
+    ]
+    expected = bm25s.tokenize(
+        texts, stopwords=sorted(STOPWORDS), stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+    assert tokenize(texts) == [list(t) for t in expected]
