@@ -21,7 +21,8 @@ def text_key(text: str) -> bytes:
 
 
 class EmbeddingCache:
-    """Text-hash -> vector, in memory and, when given a folder, on disk batch by batch."""
+    """Text-hash -> vector: on disk batch by batch when given a folder (read back by the next run), and in
+    memory for vectors of removed texts, which may come back with an edited article."""
 
     def __init__(self, dimension: int, folder: Path | None = None) -> None:
         self.dimension = dimension
@@ -48,9 +49,10 @@ class EmbeddingCache:
         self._vectors.update(zip((text_key(t) for t in texts), vectors, strict=True))
 
     def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        """Keep vectors in memory and append them to disk at once."""
+        """Append freshly embedded vectors to disk at once, for a run that dies before its save. They are not
+        kept in memory: the index they are embedded for holds them, and a second copy of every vector until
+        the save would double an indexing run's memory."""
         keys = [text_key(t) for t in texts]
-        self._vectors.update(zip(keys, vectors, strict=True))
         if self.folder is None or not keys:
             return
         self.folder.mkdir(parents=True, exist_ok=True)

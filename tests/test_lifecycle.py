@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from qa import embed, knowledge
+from qa.cache import EmbeddingCache
 from qa.cli import main
 from qa.knowledge import KnowledgeBase
 
@@ -105,3 +106,15 @@ def test_cli_add_remove_sources(
     assert "a01.txt" in listing and "a00.txt" not in listing and "2 sources" in listing
     assert main(["remove", str(tmp_path / "nothing.txt"), "--index", idx]) == 2
     assert "nothing indexed matches" in capsys.readouterr().err
+
+
+def test_the_cache_keeps_fresh_vectors_on_disk_only(tmp_path: Path) -> None:
+    # Every vector is in the index it was embedded for; a second copy in memory would double a big run's RAM.
+    cache = EmbeddingCache(4, tmp_path / "cache")
+    vectors = np.eye(4, dtype=np.float32)[:2]
+    cache.put(["one", "two"], vectors)
+    assert cache.get("one") is None
+    reopened = EmbeddingCache(4, tmp_path / "cache")  # the next run, after a crash
+    np.testing.assert_array_equal(reopened.get("two"), vectors[1])
+    cache.remember(["gone"], vectors[:1])  # a removed text that an edit may bring back
+    np.testing.assert_array_equal(cache.get("gone"), vectors[0])
