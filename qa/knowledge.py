@@ -42,6 +42,16 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class TermIndexes:
+    """Everything built from the passages' and sentences' terms, rebuilt together after a change."""
+
+    passages: Lexical
+    phrases: Lexical  # BM25 over pairs of neighbouring terms
+    sentences: Lexical  # by sentence row
+    articles: Articles  # which article each passage belongs to
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     """One indexed source, as listed by ``KnowledgeBase.list_sources``."""
 
@@ -75,10 +85,7 @@ class KnowledgeBase:
         self._sentence_rows: dict[str, int] = {}
         self._table = SentenceTable(np.zeros(1, np.int64), np.zeros(0, np.int64))
         self._index = store.build_vector_index(np.zeros((0, self.embedder.dimension), np.float32))
-        self._lexical = Lexical.build([])
-        self._phrases = Lexical.build([])
-        self._sentence_lexical = Lexical.build([])
-        self._articles = Articles.number([])
+        self._terms: TermIndexes | None = None  # built on first use after a change; see ``terms``
         self.fingerprints: dict[str, str] = {}  # file -> size:mtime when it was indexed
         self.cache = EmbeddingCache(self.embedder.dimension, cache_dir / CACHE_FOLDER if cache_dir else None)
 
@@ -162,7 +169,7 @@ class KnowledgeBase:
         counts = np.array([len(p.sentences) for p in new_passages], dtype=np.int64)
         offsets = np.concatenate([self._table.offsets, self._table.offsets[-1] + np.cumsum(counts)])
         self._table = SentenceTable(offsets, np.concatenate([self._table.rows, np.asarray(rows, np.int64)]))
-        self._reindex()
+        self._terms = None
         return embedded + embedded_sentences
 
     def remove(self, sources: Iterable[str]) -> int:
@@ -202,7 +209,7 @@ class KnowledgeBase:
         self._table = SentenceTable(offsets, inverse.astype(np.int64))
         self.passages = [replace(p, id=i) for i, p in enumerate(keep)]
         self._index = store.build_vector_index(vectors)
-        self._reindex()
+        self._terms = None
         return before - len(self.passages)
 
     def list_sources(self) -> list[SourceInfo]:
@@ -291,12 +298,21 @@ class KnowledgeBase:
             target_tokens=max(8, min(self.settings.target_tokens, self.settings.max_tokens - room)),
         )
 
-    def _reindex(self) -> None:
-        terms = tokenize([self._contextual(p) for p in self.passages])
-        self._lexical = Lexical.from_terms(terms)
-        self._phrases = Lexical.from_terms([phrases(t) for t in terms])
-        self._sentence_lexical = Lexical.build(list(self._sentence_rows))
-        self._articles = Articles.number([p.article_id for p in self.passages])
+    @property
+    def terms(self) -> TermIndexes:
+        """The BM25 indexes and article numbering. bm25s cannot update an index, so a change (add, remove)
+        only drops them, and they are rebuilt over the whole collection when next needed: an edit, which
+        removes the old text and adds the new, or a sync that also drops files, pays for one rebuild, not
+        one per step."""
+        if self._terms is None:
+            terms = tokenize([self._contextual(p) for p in self.passages])
+            self._terms = TermIndexes(
+                Lexical.from_terms(terms),
+                Lexical.from_terms([phrases(t) for t in terms]),
+                Lexical.build(list(self._sentence_rows)),
+                Articles.number([p.article_id for p in self.passages]),
+            )
+        return self._terms
 
     # ----- saving and opening ---------------------------------------------------------------------------------
 
@@ -328,9 +344,9 @@ class KnowledgeBase:
             np.save(folder / "sentence_vectors.npy", self._sentence_vectors)
             np.save(folder / "sentence_offsets.npy", self._table.offsets)
             np.save(folder / "sentence_rows.npy", self._table.rows)
-            self._lexical.save(folder / "bm25_passages")
-            self._phrases.save(folder / "bm25_phrases")
-            self._sentence_lexical.save(folder / "bm25_sentences")
+            self.terms.passages.save(folder / "bm25_passages")
+            self.terms.phrases.save(folder / "bm25_phrases")
+            self.terms.sentences.save(folder / "bm25_sentences")
 
         folder = store.write_generation(index_dir, manifest, write)
         if self.cache.folder in (None, index_dir / CACHE_FOLDER):
@@ -361,13 +377,13 @@ class KnowledgeBase:
             kb._table = SentenceTable(np.load(folder / "sentence_offsets.npy"), np.load(folder / "sentence_rows.npy"))
         except (OSError, ValueError) as exc:
             raise IndexMismatchError(f"{folder} has unreadable sentence arrays ({exc}); rebuild it") from exc
-        if manifest.lexical == TERMS:
-            kb._lexical = Lexical.load(folder / "bm25_passages", len(kb.passages))
-            kb._phrases = Lexical.load(folder / "bm25_phrases", len(kb.passages))
-            kb._sentence_lexical = Lexical.load(folder / "bm25_sentences", len(kb._sentence_rows))
-            kb._articles = Articles.number([p.article_id for p in kb.passages])
-        else:  # saved by a version that cut terms another way: BM25 must match how questions are cut now
-            kb._reindex()
+        if manifest.lexical == TERMS:  # otherwise ``terms`` rebuilds BM25 to cut texts as questions are cut now
+            kb._terms = TermIndexes(
+                Lexical.load(folder / "bm25_passages", len(kb.passages)),
+                Lexical.load(folder / "bm25_phrases", len(kb.passages)),
+                Lexical.load(folder / "bm25_sentences", len(kb._sentence_rows)),
+                Articles.number([p.article_id for p in kb.passages]),
+            )
         counts = (len(kb.articles), len(kb.passages), len(kb._sentence_rows), len(kb._sentence_vectors))
         expected = (manifest.articles, manifest.passages, manifest.sentences, manifest.sentences)
         if counts != expected or len(kb._table.offsets) != len(kb.passages) + 1:
@@ -423,7 +439,8 @@ class KnowledgeBase:
         terms = tokenize([question])[0]
         pool = max(k, CANDIDATES)
         dense_top = store.search_vectors(self._index, query[None, :], pool, allowed)[1][0]
-        lexical_all = self._lexical.scores(terms)
+        bm25 = self.terms
+        lexical_all = bm25.passages.scores(terms)
         lexical_top = top_k(lexical_all, pool) if allowed is None else allowed[top_k(lexical_all[allowed], pool)]
         candidates = np.unique(np.concatenate([dense_top[dense_top >= 0], lexical_top]))
         dense = store.vectors_of(self._index, candidates) @ query
@@ -432,18 +449,18 @@ class KnowledgeBase:
         sentence_dense[rows] = self._sentence_vectors[rows].astype(np.float32) @ query
         distinct = list(dict.fromkeys(terms))
         postings = Postings(
-            self._lexical.postings(distinct), self._sentence_lexical.postings(distinct), self._lexical.idf(distinct)
+            bm25.passages.postings(distinct), bm25.sentences.postings(distinct), bm25.passages.idf(distinct)
         )
         scored = score_candidates(
             mode,
             candidates,
             dense,
             lexical_all[candidates],
-            self._phrases.scores(phrases(terms))[candidates],
+            bm25.phrases.scores(phrases(terms))[candidates],
             sentence_dense,
-            self._sentence_lexical.scores(terms),
+            bm25.sentences.scores(terms),
             self._table,
-            self._articles,
+            bm25.articles,
             postings,
         )
         return replace(scored, query=query), terms
@@ -472,7 +489,7 @@ class KnowledgeBase:
         """The signals of each of the passage's sentences for choosing the one to highlight."""
         rows = self._table.of(np.array([passage.id], np.int64))[0]
         texts = [passage.text[s:e] for s, e in passage.sentences]
-        idf = dict(zip(terms, self._lexical.idf(terms).tolist(), strict=True))
+        idf = dict(zip(terms, self.terms.passages.idf(terms).tolist(), strict=True))
         vectors = self._sentence_vectors[rows].astype(np.float32)
         query = scored.query if scored.query is not None else np.zeros(vectors.shape[1], np.float32)
         return sentence_features(

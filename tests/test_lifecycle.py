@@ -118,3 +118,21 @@ def test_the_cache_keeps_fresh_vectors_on_disk_only(tmp_path: Path) -> None:
     np.testing.assert_array_equal(reopened.get("two"), vectors[1])
     cache.remember(["gone"], vectors[:1])  # a removed text that an edit may bring back
     np.testing.assert_array_equal(cache.get("gone"), vectors[0])
+
+
+def test_an_edit_with_a_sync_rebuilds_bm25_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # bm25s rebuilds over the whole collection; an edit (remove + add) and a deletion must not pay it thrice.
+    _corpus(tmp_path / "docs", 3)
+    kb = KnowledgeBase(FakeEmbedder())
+    kb.add([tmp_path / "docs"])
+    builds: list[int] = []
+    original = knowledge.Lexical.build
+    monkeypatch.setattr(knowledge.Lexical, "build", lambda texts: builds.append(len(texts)) or original(texts))
+    edited = tmp_path / "docs" / "a01.txt"
+    edited.write_text(edited.read_text() + " A new closing sentence about zebras.")
+    (tmp_path / "docs" / "a02.txt").unlink()
+    changes = kb.add([tmp_path / "docs"], sync=True)
+    assert len(changes.articles) == 1 and len(changes.removed) == 1 and builds == []
+    assert "zebras" in kb.ask("zebras").best.passage.text  # type: ignore[union-attr]
+    kb.ask("topic0")
+    assert len(builds) == 1
