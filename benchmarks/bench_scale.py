@@ -5,9 +5,11 @@
 The embedding model's cost grows with the text embedded, not with the index (bench_core and bench_index
 measure it), so it is left out here: texts get vectors from a hashing embedder (instant, deterministic). What
 remains is everything that grows with the index: FAISS, the three BM25 indexes, the specificity counts, the
-sentence signals, the bookkeeping of an update. Articles are synthetic: sentences of words drawn from a Zipf
-vocabulary, as natural text's words are, so BM25's posting lists have natural lengths. Each question takes
-six words of one sentence of the index. Baseline in the same run: the bare FAISS search of the same vectors.
+sentence signals, the bookkeeping of an update. BM25 is rebuilt when next needed, so the build and each
+update (adding an article; editing one, its old text out and the new in) are timed until the next question
+is answered. Articles are synthetic: sentences of words drawn from a Zipf vocabulary, as natural text's words
+are, so BM25's posting lists have natural lengths. Each question takes six words of one sentence of the
+index. Baseline in the same run: the bare FAISS search of the same vectors.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -112,13 +115,20 @@ def measure(target: int, n_questions: int) -> dict[str, float]:
     articles = [corpus.article() for _ in range(round(target * 20 / len(probe.passages)))]
     start = time.perf_counter()
     kb.add_articles(articles)  # one batch, as `qa index` adds a folder
+    asked = questions(kb, n_questions, np.random.default_rng(1))
+    kb.ask(asked[0])
     build = time.perf_counter() - start
     start = time.perf_counter()
     kb.add_articles([corpus.article()])
+    kb.ask(asked[0])
     add_one = time.perf_counter() - start
+    old = next(iter(kb.articles.values()))
+    text = old.text + " One more sentence."
+    start = time.perf_counter()
+    kb.add_articles([replace(old, id=article_id(text), text=text)])  # the same source, edited
+    kb.ask(asked[0])
+    edit_one = time.perf_counter() - start
 
-    asked = questions(kb, n_questions, np.random.default_rng(1))
-    kb.ask(asked[0])  # warm up
     hybrid = timed_ms(asked, kb.ask)
     vectors = embedder.encode(asked, query=True)
     index = kb._index  # the very index the hybrid search uses
@@ -135,6 +145,7 @@ def measure(target: int, n_questions: int) -> dict[str, float]:
         "passages": len(kb.passages),
         "build": build,
         "add_one": add_one,
+        "edit_one": edit_one,
         "save": save,
         "open": opened,
         "median": statistics.median(hybrid),
@@ -150,14 +161,15 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=200)
     args = parser.parse_args()
     print(
-        "| passages | build s | add one article s | save s | open s | question ms median | p95 |"
-        " bare FAISS ms | ratio | peak memory GB |"
+        "| passages | build s | add one article s | edit one article s | save s | open s | question ms median |"
+        " p95 | bare FAISS ms | ratio | peak memory GB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for size in (int(s) for s in args.sizes.split(",")):
         r = measure(size, args.questions)
         print(
-            f"| {r['passages']:,} | {r['build']:.0f} | {r['add_one']:.2f} | {r['save']:.1f} | {r['open']:.1f} |"
+            f"| {r['passages']:,} | {r['build']:.0f} | {r['add_one']:.1f} | {r['edit_one']:.1f} | {r['save']:.1f} |"
+            f" {r['open']:.1f} |"
             f" {r['median']:.1f} | {r['p95']:.1f} | {r['bare']:.2f} | {r['median'] / r['bare']:.0f}x |"
             f" {r['peak_gb']:.1f} |",
             flush=True,
