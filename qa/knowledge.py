@@ -85,7 +85,7 @@ class KnowledgeBase:
         self._sentence_rows: dict[str, int] = {}
         self._table = SentenceTable(np.zeros(1, np.int64), np.zeros(0, np.int64))
         self._index = store.build_vector_index(np.zeros((0, self.embedder.dimension), np.float32))
-        self._terms: TermIndexes | None = None  # built on first use after a change; see ``terms``
+        self._term_indexes: TermIndexes | None = None  # built when next needed; see ``term_indexes``
         self.fingerprints: dict[str, str] = {}  # file -> size:mtime when it was indexed
         self.cache = EmbeddingCache(self.embedder.dimension, cache_dir / CACHE_FOLDER if cache_dir else None)
 
@@ -169,7 +169,7 @@ class KnowledgeBase:
         counts = np.array([len(p.sentences) for p in new_passages], dtype=np.int64)
         offsets = np.concatenate([self._table.offsets, self._table.offsets[-1] + np.cumsum(counts)])
         self._table = SentenceTable(offsets, np.concatenate([self._table.rows, np.asarray(rows, np.int64)]))
-        self._terms = None
+        self._term_indexes = None
         return embedded + embedded_sentences
 
     def remove(self, sources: Iterable[str]) -> int:
@@ -209,7 +209,7 @@ class KnowledgeBase:
         self._table = SentenceTable(offsets, inverse.astype(np.int64))
         self.passages = [replace(p, id=i) for i, p in enumerate(keep)]
         self._index = store.build_vector_index(vectors)
-        self._terms = None
+        self._term_indexes = None
         return before - len(self.passages)
 
     def list_sources(self) -> list[SourceInfo]:
@@ -299,20 +299,20 @@ class KnowledgeBase:
         )
 
     @property
-    def terms(self) -> TermIndexes:
+    def term_indexes(self) -> TermIndexes:
         """The BM25 indexes and article numbering. bm25s cannot update an index, so a change (add, remove)
         only drops them, and they are rebuilt over the whole collection when next needed: an edit, which
         removes the old text and adds the new, or a sync that also drops files, pays for one rebuild, not
         one per step."""
-        if self._terms is None:
+        if self._term_indexes is None:
             terms = tokenize([self._contextual(p) for p in self.passages])
-            self._terms = TermIndexes(
+            self._term_indexes = TermIndexes(
                 Lexical.from_terms(terms),
                 Lexical.from_terms([phrases(t) for t in terms]),
                 Lexical.build(list(self._sentence_rows)),
                 Articles.number([p.article_id for p in self.passages]),
             )
-        return self._terms
+        return self._term_indexes
 
     # ----- saving and opening ---------------------------------------------------------------------------------
 
@@ -344,9 +344,10 @@ class KnowledgeBase:
             np.save(folder / "sentence_vectors.npy", self._sentence_vectors)
             np.save(folder / "sentence_offsets.npy", self._table.offsets)
             np.save(folder / "sentence_rows.npy", self._table.rows)
-            self.terms.passages.save(folder / "bm25_passages")
-            self.terms.phrases.save(folder / "bm25_phrases")
-            self.terms.sentences.save(folder / "bm25_sentences")
+            bm25 = self.term_indexes
+            bm25.passages.save(folder / "bm25_passages")
+            bm25.phrases.save(folder / "bm25_phrases")
+            bm25.sentences.save(folder / "bm25_sentences")
 
         folder = store.write_generation(index_dir, manifest, write)
         if self.cache.folder in (None, index_dir / CACHE_FOLDER):
@@ -377,8 +378,9 @@ class KnowledgeBase:
             kb._table = SentenceTable(np.load(folder / "sentence_offsets.npy"), np.load(folder / "sentence_rows.npy"))
         except (OSError, ValueError) as exc:
             raise IndexMismatchError(f"{folder} has unreadable sentence arrays ({exc}); rebuild it") from exc
-        if manifest.lexical == TERMS:  # otherwise ``terms`` rebuilds BM25 to cut texts as questions are cut now
-            kb._terms = TermIndexes(
+        # Saved by a version that cut texts into terms another way: left to ``term_indexes`` to rebuild.
+        if manifest.lexical == TERMS:
+            kb._term_indexes = TermIndexes(
                 Lexical.load(folder / "bm25_passages", len(kb.passages)),
                 Lexical.load(folder / "bm25_phrases", len(kb.passages)),
                 Lexical.load(folder / "bm25_sentences", len(kb._sentence_rows)),
@@ -439,7 +441,7 @@ class KnowledgeBase:
         terms = tokenize([question])[0]
         pool = max(k, CANDIDATES)
         dense_top = store.search_vectors(self._index, query[None, :], pool, allowed)[1][0]
-        bm25 = self.terms
+        bm25 = self.term_indexes
         lexical_all = bm25.passages.scores(terms)
         lexical_top = top_k(lexical_all, pool) if allowed is None else allowed[top_k(lexical_all[allowed], pool)]
         candidates = np.unique(np.concatenate([dense_top[dense_top >= 0], lexical_top]))
@@ -489,7 +491,7 @@ class KnowledgeBase:
         """The signals of each of the passage's sentences for choosing the one to highlight."""
         rows = self._table.of(np.array([passage.id], np.int64))[0]
         texts = [passage.text[s:e] for s, e in passage.sentences]
-        idf = dict(zip(terms, self.terms.passages.idf(terms).tolist(), strict=True))
+        idf = dict(zip(terms, self.term_indexes.passages.idf(terms).tolist(), strict=True))
         vectors = self._sentence_vectors[rows].astype(np.float32)
         query = scored.query if scored.query is not None else np.zeros(vectors.shape[1], np.float32)
         return sentence_features(
