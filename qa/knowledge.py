@@ -17,9 +17,9 @@ from .embed import BATCH, Embedder, load_embedder
 from .errors import IndexMismatchError, InputError
 from .highlight import best_sentence, contrastive_cosine, sentence_features
 from .ingest import read_sources
-from .lexical import TERMS, Lexical, coverage, phrases, tokenize
+from .lexical import TERMS, TermIndexes, coverage, pair_keys, tokenize
 from .readers.records import JsonFields
-from .search import CANDIDATES, Articles, Postings, Scored, SentenceTable, score_candidates, top_k
+from .search import CANDIDATES, Postings, Scored, SentenceTable, score_candidates, top_k
 from .types import MODES, Answer, Article, Citation, Hit, Mode, Passage, Section, Skipped
 
 MAX_QUESTION_CHARS = 2_000
@@ -39,16 +39,6 @@ class Changes:
     unchanged: tuple[str, ...]
     removed: tuple[str, ...]
     embedded: int  # texts that had to go through the model
-
-
-@dataclass(frozen=True)
-class TermIndexes:
-    """Everything built from the passages' and sentences' terms, rebuilt together after a change."""
-
-    passages: Lexical
-    phrases: Lexical  # BM25 over pairs of neighbouring terms
-    sentences: Lexical  # by sentence row
-    articles: Articles  # which article each passage belongs to
 
 
 @dataclass(frozen=True)
@@ -85,7 +75,7 @@ class KnowledgeBase:
         self._sentence_rows: dict[str, int] = {}
         self._table = SentenceTable(np.zeros(1, np.int64), np.zeros(0, np.int64))
         self._index = store.build_vector_index(np.zeros((0, self.embedder.dimension), np.float32))
-        self._term_indexes: TermIndexes | None = None  # built when next needed; see ``term_indexes``
+        self._term_indexes: TermIndexes | None = None  # built when first needed; see ``term_indexes``
         self.fingerprints: dict[str, str] = {}  # file -> size:mtime when it was indexed
         self.cache = EmbeddingCache(self.embedder.dimension, cache_dir / CACHE_FOLDER if cache_dir else None)
 
@@ -169,7 +159,8 @@ class KnowledgeBase:
         counts = np.array([len(p.sentences) for p in new_passages], dtype=np.int64)
         offsets = np.concatenate([self._table.offsets, self._table.offsets[-1] + np.cumsum(counts)])
         self._table = SentenceTable(offsets, np.concatenate([self._table.rows, np.asarray(rows, np.int64)]))
-        self._term_indexes = None
+        if self._term_indexes is not None:
+            self._term_indexes.add(texts, new_sentences, [p.article_id for p in self.passages])
         return embedded + embedded_sentences
 
     def remove(self, sources: Iterable[str]) -> int:
@@ -203,13 +194,17 @@ class KnowledgeBase:
         flat, _ = self._table.of(keep_ids)
         counts = self._table.offsets[keep_ids + 1] - self._table.offsets[keep_ids]
         used, inverse = np.unique(flat, return_inverse=True)
+        if self._term_indexes is not None:
+            kept_rows = np.zeros(len(texts), dtype=bool)
+            kept_rows[used] = True
+            kept = np.array([p.article_id not in gone for p in self.passages], dtype=bool)
+            self._term_indexes.keep(kept, kept_rows, [p.article_id for p in keep])
         self._sentence_rows = {texts[int(r)]: i for i, r in enumerate(used)}
         self._sentence_vectors = self._sentence_vectors[used]
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self._table = SentenceTable(offsets, inverse.astype(np.int64))
         self.passages = [replace(p, id=i) for i, p in enumerate(keep)]
         self._index = store.build_vector_index(vectors)
-        self._term_indexes = None
         return before - len(self.passages)
 
     def list_sources(self) -> list[SourceInfo]:
@@ -300,17 +295,13 @@ class KnowledgeBase:
 
     @property
     def term_indexes(self) -> TermIndexes:
-        """The BM25 indexes and article numbering. bm25s cannot update an index, so a change (add, remove)
-        only drops them, and they are rebuilt over the whole collection when next needed: an edit, which
-        removes the old text and adds the new, or a sync that also drops files, pays for one rebuild, not
-        one per step."""
+        """The BM25 indexes and article numbering, kept in step by ``add_articles`` and ``remove``. Built from
+        the texts only when first needed: for a new collection, or one saved with terms cut another way."""
         if self._term_indexes is None:
-            terms = tokenize([self._contextual(p) for p in self.passages])
-            self._term_indexes = TermIndexes(
-                Lexical.from_terms(terms),
-                Lexical.from_terms([phrases(t) for t in terms]),
-                Lexical.build(list(self._sentence_rows)),
-                Articles.number([p.article_id for p in self.passages]),
+            self._term_indexes = TermIndexes.build(
+                [self._contextual(p) for p in self.passages],
+                list(self._sentence_rows),
+                [p.article_id for p in self.passages],
             )
         return self._term_indexes
 
@@ -344,10 +335,7 @@ class KnowledgeBase:
             np.save(folder / "sentence_vectors.npy", self._sentence_vectors)
             np.save(folder / "sentence_offsets.npy", self._table.offsets)
             np.save(folder / "sentence_rows.npy", self._table.rows)
-            bm25 = self.term_indexes
-            bm25.passages.save(folder / "bm25_passages")
-            bm25.phrases.save(folder / "bm25_phrases")
-            bm25.sentences.save(folder / "bm25_sentences")
+            self.term_indexes.save(folder / "bm25")
 
         folder = store.write_generation(index_dir, manifest, write)
         if self.cache.folder in (None, index_dir / CACHE_FOLDER):
@@ -380,11 +368,8 @@ class KnowledgeBase:
             raise IndexMismatchError(f"{folder} has unreadable sentence arrays ({exc}); rebuild it") from exc
         # Saved by a version that cut texts into terms another way: left to ``term_indexes`` to rebuild.
         if manifest.lexical == TERMS:
-            kb._term_indexes = TermIndexes(
-                Lexical.load(folder / "bm25_passages", len(kb.passages)),
-                Lexical.load(folder / "bm25_phrases", len(kb.passages)),
-                Lexical.load(folder / "bm25_sentences", len(kb._sentence_rows)),
-                Articles.number([p.article_id for p in kb.passages]),
+            kb._term_indexes = TermIndexes.load(
+                folder / "bm25", len(kb._sentence_rows), [p.article_id for p in kb.passages]
             )
         counts = (len(kb.articles), len(kb.passages), len(kb._sentence_rows), len(kb._sentence_vectors))
         expected = (manifest.articles, manifest.passages, manifest.sentences, manifest.sentences)
@@ -442,14 +427,15 @@ class KnowledgeBase:
         pool = max(k, CANDIDATES)
         dense_top = store.search_vectors(self._index, query[None, :], pool, allowed)[1][0]
         bm25 = self.term_indexes
-        lexical_all = bm25.passages.scores(terms)
+        keys = bm25.vocabulary.known(terms)
+        lexical_all = bm25.passages.scores(keys)
         lexical_top = top_k(lexical_all, pool) if allowed is None else allowed[top_k(lexical_all[allowed], pool)]
         candidates = np.unique(np.concatenate([dense_top[dense_top >= 0], lexical_top]))
         dense = store.vectors_of(self._index, candidates) @ query
         rows, _ = self._table.of(candidates)
         sentence_dense = np.zeros(len(self._sentence_rows), np.float32)
         sentence_dense[rows] = self._sentence_vectors[rows].astype(np.float32) @ query
-        distinct = list(dict.fromkeys(terms))
+        distinct = np.array(list(dict.fromkeys(keys.tolist())), np.int64)
         postings = Postings(
             bm25.passages.postings(distinct), bm25.sentences.postings(distinct), bm25.passages.idf(distinct)
         )
@@ -458,9 +444,9 @@ class KnowledgeBase:
             candidates,
             dense,
             lexical_all[candidates],
-            bm25.phrases.scores(phrases(terms))[candidates],
+            bm25.phrases.scores(pair_keys(keys))[candidates],
             sentence_dense,
-            bm25.sentences.scores(terms),
+            bm25.sentences.scores(keys),
             self._table,
             bm25.articles,
             postings,
@@ -491,7 +477,8 @@ class KnowledgeBase:
         """The signals of each of the passage's sentences for choosing the one to highlight."""
         rows = self._table.of(np.array([passage.id], np.int64))[0]
         texts = [passage.text[s:e] for s, e in passage.sentences]
-        idf = dict(zip(terms, self.term_indexes.passages.idf(terms).tolist(), strict=True))
+        indexes = self.term_indexes
+        idf = dict(zip(terms, indexes.passages.idf(indexes.vocabulary.known(terms)).tolist(), strict=True))
         vectors = self._sentence_vectors[rows].astype(np.float32)
         query = scored.query if scored.query is not None else np.zeros(vectors.shape[1], np.float32)
         return sentence_features(

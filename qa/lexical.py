@@ -1,21 +1,20 @@
-"""BM25 over stemmed words. The only module that imports bm25s."""
+"""Terms: texts cut into stemmed words for BM25, their integer keys, and the BM25 indexes built on them."""
 
 from __future__ import annotations
 
-import logging
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
 from pathlib import Path
 
-import bm25s
 import numpy as np
 import Stemmer
 
+from .bm25 import BM25
 from .errors import IndexMismatchError
-
-logging.getLogger("bm25s").setLevel(logging.ERROR)
+from .search import Articles
 
 # Function words, question words and pronouns: they tell how a question is asked, not what it is about. Left
 # in, a word like "he" or "where" that few passages of a small collection hold gets a high idf and outweighs
@@ -32,7 +31,7 @@ STOPWORDS = frozenset(
 )
 
 # Names how texts are cut into terms. A saved index whose BM25 was built another way gets it rebuilt on open.
-TERMS = "snowball-english/stopwords-2/pairs"
+TERMS = "snowball-english/stopwords-2/pairs/segments-1"
 
 
 @lru_cache(maxsize=1)
@@ -45,16 +44,10 @@ _WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's (and scikit-learn's) word: two o
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed words: the terms BM25 matches on. The same terms as
-    ``bm25s.tokenize`` with these stopwords and stemmer, without its per-call and per-text overhead (it runs
-    for every sentence of every answer shown)."""
+    ``bm25s.tokenize`` with these stopwords and stemmer (a test holds them equal), without its per-call and
+    per-text overhead (it runs for every sentence of every answer shown)."""
     stem = _stemmer().stemWords
     return [stem([w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]) for text in texts]
-
-
-def phrases(terms: Sequence[str]) -> list[str]:
-    """Each pair of neighbouring terms as one token ("super bowl"): BM25 over these rewards the question's
-    wording kept together, not just its words somewhere in the text."""
-    return [f"{a} {b}" for a, b in pairwise(terms)]
 
 
 def coverage(query_terms: Sequence[str], text: str) -> float:
@@ -63,65 +56,99 @@ def coverage(query_terms: Sequence[str], text: str) -> float:
     return len(terms & set(tokenize([text])[0])) / len(terms) if terms else 0.0
 
 
-class Lexical:
-    """A BM25 index over a list of texts, scored all at once for a query."""
+class Vocabulary:
+    """Term -> integer key for BM25, growing as texts come in. A pair of neighbouring terms gets its key from
+    the two terms' ids (``pair_keys``), so no string is kept per pair: there are many more pairs than words."""
 
-    def __init__(self, bm25: bm25s.BM25 | None, size: int) -> None:
-        self._bm25 = bm25
-        self.size = size
-        self._df = np.diff(bm25.scores["indptr"]) if bm25 is not None else None  # documents per term
+    def __init__(self, terms: Iterable[str] = ()) -> None:
+        self._ids: dict[str, int] = {t: i for i, t in enumerate(terms)}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, terms: Sequence[str]) -> np.ndarray:
+        """The terms' ids, giving new terms the next ones."""
+        ids = self._ids
+        return np.fromiter((ids.setdefault(t, len(ids)) for t in terms), np.int64, len(terms))
+
+    def known(self, terms: Sequence[str]) -> np.ndarray:
+        """The terms' ids, -1 for a term no text has had."""
+        ids = self._ids
+        return np.fromiter((ids.get(t, -1) for t in terms), np.int64, len(terms))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(list(self._ids), ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> Lexical:
-        return cls.from_terms(tokenize(texts))
+    def load(cls, path: Path) -> Vocabulary:
+        try:
+            terms = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise IndexMismatchError(f"{path} is unreadable ({exc}); rebuild the index with qa index") from exc
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            raise IndexMismatchError(f"{path} is not a list of terms; rebuild the index with qa index")
+        return cls(terms)
+
+
+def pair_keys(ids: np.ndarray) -> np.ndarray:
+    """A key for each pair of neighbouring terms, from their ids; pairs with an unseen term (-1) are left out,
+    as no text can hold them."""
+    first, second = ids[:-1], ids[1:]
+    keys: np.ndarray = ((first << 32) | second)[(first >= 0) & (second >= 0)]
+    return keys
+
+
+@dataclass
+class TermIndexes:
+    """The BM25 indexes over passages, their term pairs and sentences, with the vocabulary they share and
+    the article each passage belongs to. Kept in step with the collection as texts come and go."""
+
+    vocabulary: Vocabulary
+    passages: BM25
+    phrases: BM25  # over pairs of neighbouring terms
+    sentences: BM25  # by sentence row
+    articles: Articles
 
     @classmethod
-    def from_terms(cls, terms: Sequence[list[str]]) -> Lexical:
-        """An index over texts already cut into terms (one list per text)."""
-        if not any(terms):
-            return cls(None, len(terms))
-        bm25 = bm25s.BM25()
-        bm25.index(list(terms), show_progress=False)
-        return cls(bm25, len(terms))
+    def build(cls, passages: Sequence[str], sentences: Sequence[str], article_ids: Sequence[str]) -> TermIndexes:
+        indexes = cls(Vocabulary(), BM25(), BM25(), BM25(), Articles.number([]))
+        indexes.add(passages, sentences, article_ids)
+        return indexes
 
-    def scores(self, query_terms: list[str]) -> np.ndarray:
-        """BM25 score of every text for the query's terms (zeros where none match)."""
-        if self._bm25 is None:
-            return np.zeros(self.size, dtype=np.float32)
-        ids = self._bm25.get_tokens_ids(query_terms)
-        if not ids:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+    def add(self, passages: Sequence[str], sentences: Sequence[str], article_ids: Sequence[str]) -> None:
+        """Append passages (as BM25 sees them) and new sentence rows; ``article_ids`` is for every passage."""
+        ids = [self.vocabulary.add(t) for t in tokenize(passages)]
+        self.passages.add(ids)
+        self.phrases.add([pair_keys(i) for i in ids])
+        self.sentences.add([self.vocabulary.add(t) for t in tokenize(sentences)])
+        self.articles = Articles.number(article_ids)
 
-    def postings(self, terms: Sequence[str]) -> list[np.ndarray]:
-        """For each term, the ids of the texts that hold it."""
-        if self._bm25 is None:
-            return [np.zeros(0, np.int64) for _ in terms]
-        vocab, indptr, indices = self._bm25.vocab_dict, self._bm25.scores["indptr"], self._bm25.scores["indices"]
-        ids = [vocab.get(t) for t in terms]
-        empty = np.zeros(0, np.int64)
-        return [empty if i is None else np.asarray(indices[indptr[i] : indptr[i + 1]], np.int64) for i in ids]
-
-    def idf(self, terms: Sequence[str]) -> np.ndarray:
-        """Inverse document frequency of each term (terms never seen get the rarest weight)."""
-        if self._bm25 is None or self._df is None:
-            return np.ones(len(terms), dtype=np.float32)
-        df_all = self._df
-        vocab = self._bm25.vocab_dict
-        df = np.array([df_all[vocab[t]] if t in vocab else 0 for t in terms], dtype=np.float32)
-        return np.log1p((self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
+    def keep(self, passages: np.ndarray, sentences: np.ndarray, article_ids: Sequence[str]) -> None:
+        """Drop the passages and sentence rows whose mask is False; the rest keep their order."""
+        self.passages.keep(passages)
+        self.phrases.keep(passages)
+        self.sentences.keep(sentences)
+        self.articles = Articles.number(article_ids)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        if self._bm25 is not None:
-            self._bm25.save(str(folder), show_progress=False)
+        self.vocabulary.save(folder / "vocabulary.json")
+        self.passages.save(folder / "passages.npz")
+        self.phrases.save(folder / "phrases.npz")
+        self.sentences.save(folder / "sentences.npz")
 
     @classmethod
-    def load(cls, folder: Path, size: int) -> Lexical:
-        if size == 0 or (folder.is_dir() and not any(folder.iterdir())):
-            return cls(None, size)  # saved from texts without a single term
-        try:
-            bm25 = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
-        except (OSError, ValueError, KeyError) as exc:
-            raise IndexMismatchError(f"{folder} is unreadable ({exc}); rebuild the index with qa index") from exc
-        return cls(bm25, size)
+    def load(cls, folder: Path, sentences: int, article_ids: Sequence[str]) -> TermIndexes:
+        indexes = cls(
+            Vocabulary.load(folder / "vocabulary.json"),
+            BM25.load(folder / "passages.npz", len(article_ids)),
+            BM25.load(folder / "phrases.npz", len(article_ids)),
+            BM25.load(folder / "sentences.npz", sentences),
+            Articles.number(article_ids),
+        )
+        words = max(
+            indexes.passages.largest_key(), indexes.sentences.largest_key(), indexes.phrases.largest_key() >> 32
+        )
+        if words >= len(indexes.vocabulary):
+            raise IndexMismatchError(f"{folder} has terms its vocabulary lacks; rebuild the index with qa index")
+        return indexes

@@ -10,7 +10,7 @@ import pytest
 from qa import store
 from qa.errors import IndexMismatchError, IndexNotFoundError
 from qa.knowledge import KnowledgeBase
-from qa.lexical import Lexical
+from qa.lexical import TermIndexes
 
 from .conftest import FakeEmbedder
 
@@ -35,11 +35,9 @@ def test_an_index_whose_terms_were_cut_another_way_gets_bm25_rebuilt(
     manifest = json.loads((folder / "manifest.json").read_text())
     del manifest["lexical"]  # as an index saved before the manifest named its terms
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    shutil.rmtree(folder / "bm25_phrases")
-    for name in ("bm25_passages", "bm25_sentences"):  # stale terms: "where" and "he" were indexed then
-        stale = Lexical.from_terms([["where", "he", "putin"]] * 3)
-        shutil.rmtree(folder / name)
-        stale.save(folder / name)
+    shutil.rmtree(folder / "bm25")
+    stale = ["where he putin"] * len(fake_kb.passages)  # stale terms: "where" and "he" were indexed then
+    TermIndexes.build(stale, stale[:1], [p.article_id for p in fake_kb.passages]).save(folder / "bm25")
     again = KnowledgeBase.open(tmp_path / "idx", embedder=fake_embedder)
     question = "Where did he travel, and who issued the arrest warrant for Putin?"
     assert again.ask(question) == fake_kb.ask(question)
@@ -67,7 +65,17 @@ def test_open_newer_format_is_refused(fake_kb: KnowledgeBase, fake_embedder: Fak
         KnowledgeBase.open(tmp_path / "idx", embedder=fake_embedder)
 
 
-@pytest.mark.parametrize("victim", ["vectors.faiss", "passages.jsonl", "manifest.json", "sentence_vectors.npy"])
+@pytest.mark.parametrize(
+    "victim",
+    [
+        "vectors.faiss",
+        "passages.jsonl",
+        "manifest.json",
+        "sentence_vectors.npy",
+        "bm25/passages.npz",
+        "bm25/vocabulary.json",
+    ],
+)
 def test_corrupted_files_give_a_clear_error(
     fake_kb: KnowledgeBase, fake_embedder: FakeEmbedder, tmp_path: Path, victim: str
 ) -> None:
