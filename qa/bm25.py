@@ -36,28 +36,24 @@ class _Segment:
     counts: np.ndarray  # (postings,) float32
 
     @classmethod
-    def of(cls, keys: np.ndarray, docs: np.ndarray, counts: np.ndarray | None = None) -> _Segment:
-        """From one entry per occurrence (``counts`` None) or per (term, text) with its count."""
-        order = np.lexsort((docs, keys))
+    def of(cls, keys: np.ndarray, docs: np.ndarray) -> _Segment:
+        """From one entry per occurrence of a term, in the texts' order (``docs`` ascending)."""
+        order = np.argsort(keys, kind="stable")  # within a term, texts stay in order
         keys, docs = keys[order], docs[order]
         new = np.ones(len(keys), dtype=bool)
         new[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
         first = np.flatnonzero(new)
-        if counts is None:
-            merged = np.diff(np.append(first, len(keys))).astype(np.float32)
-        else:
-            merged = np.add.reduceat(counts[order], first) if len(first) else counts[:0]
-        keys, docs = keys[first], docs[first]
-        term_first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else first[:0]
-        starts = np.append(term_first, len(keys)).astype(np.int64)
-        return cls(keys[term_first], starts, docs, merged.astype(np.float32))
+        return cls._grouped(keys[first], docs[first], np.diff(np.append(first, len(keys))))
+
+    @classmethod
+    def _grouped(cls, keys: np.ndarray, docs: np.ndarray, counts: np.ndarray) -> _Segment:
+        """From one entry per (term, text), sorted by term and then text."""
+        term_first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
+        return cls(keys[term_first], np.append(term_first, len(keys)), docs, counts.astype(np.float32))
 
     @property
     def size(self) -> int:
         return len(self.docs)
-
-    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return np.repeat(self.keys, np.diff(self.starts)), self.docs, self.counts
 
     def lookup(self, key: int) -> slice:
         i = int(np.searchsorted(self.keys, key))
@@ -66,14 +62,20 @@ class _Segment:
         return slice(int(self.starts[i]), int(self.starts[i + 1]))
 
     def keep(self, kept: np.ndarray, new_ids: np.ndarray) -> _Segment:
-        keys, docs, counts = self.entries()
-        mask = kept[docs]
-        return _Segment.of(keys[mask], new_ids[docs[mask]], counts[mask])
+        """Without the texts not ``kept``, the rest renumbered by ``new_ids`` (which keeps their order)."""
+        mask = kept[self.docs]
+        per_term = np.add.reduceat(mask.astype(np.int64), self.starts[:-1]) if len(self.keys) else self.starts[:0]
+        alive = per_term > 0
+        starts = np.append(0, np.cumsum(per_term[alive]))
+        return _Segment(self.keys[alive], starts, new_ids[self.docs[mask]], self.counts[mask])
 
     @staticmethod
     def merge(a: _Segment, b: _Segment) -> _Segment:
-        (ka, da, ca), (kb, db, cb) = a.entries(), b.entries()
-        return _Segment.of(np.concatenate([ka, kb]), np.concatenate([da, db]), np.concatenate([ca, cb]))
+        """One segment of both; ``b``'s texts all come after ``a``'s, as segments are made."""
+        keys = np.concatenate([np.repeat(a.keys, np.diff(a.starts)), np.repeat(b.keys, np.diff(b.starts))])
+        order = np.argsort(keys, kind="stable")  # two sorted runs: merged in linear time
+        docs, counts = np.concatenate([a.docs, b.docs]), np.concatenate([a.counts, b.counts])
+        return _Segment._grouped(keys[order], docs[order], counts[order])
 
 
 class BM25:
