@@ -5,9 +5,9 @@
 The embedding model's cost grows with the text embedded, not with the index (bench_core and bench_index
 measure it), so it is left out here: texts get vectors from a hashing embedder (instant, deterministic). What
 remains is everything that grows with the index: FAISS, the three BM25 indexes, the specificity counts, the
-sentence signals, the bookkeeping of an update. BM25 is rebuilt when next needed, so the build and each
-update (adding an article; editing one, its old text out and the new in) are timed until the next question
-is answered. Articles are synthetic: sentences of words drawn from a Zipf vocabulary, as natural text's words
+sentence signals, the bookkeeping of an update. The build and each update (adding an article; editing one,
+its old text out and the new in) are timed until the next question is answered, so no work left for later
+goes uncounted. Articles are synthetic: sentences of words drawn from a Zipf vocabulary, as natural text's words
 are, so BM25's posting lists have natural lengths. Each question takes six words of one sentence of the
 index. Baseline in the same run: the bare FAISS search of the same vectors.
 """
