@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from .cache import EmbeddingCache
 from .chunk import ChunkSettings, chunk_article
 from .embed import BATCH, Embedder, load_embedder
 from .errors import IndexMismatchError, InputError
+from .growing import GrowingRows
 from .highlight import best_sentence, contrastive_cosine, sentence_features
 from .ingest import read_sources
 from .lexical import TERMS, TermIndexes, coverage, pair_keys, tokenize
@@ -71,7 +73,7 @@ class KnowledgeBase:
         self.articles: dict[str, Article] = {}
         self.sources: dict[str, list[str]] = {}  # article id -> every source with that exact text
         self.passages: list[Passage] = []
-        self._sentence_vectors = np.zeros((0, self.embedder.dimension), np.float16)
+        self._sentence_store = GrowingRows(np.zeros((0, self.embedder.dimension), np.float16))
         self._sentence_rows: dict[str, int] = {}
         self._table = SentenceTable(np.zeros(1, np.int64), np.zeros(0, np.int64))
         self._index = store.build_vector_index(np.zeros((0, self.embedder.dimension), np.float32))
@@ -155,7 +157,7 @@ class KnowledgeBase:
 
         self.passages += new_passages
         self._index = store.add_vectors(self._index, vectors)
-        self._sentence_vectors = np.vstack([self._sentence_vectors, sentence_vectors.astype(np.float16)])
+        self._sentence_store.append(sentence_vectors.astype(np.float16))
         counts = np.array([len(p.sentences) for p in new_passages], dtype=np.int64)
         offsets = np.concatenate([self._table.offsets, self._table.offsets[-1] + np.cumsum(counts)])
         self._table = SentenceTable(offsets, np.concatenate([self._table.rows, np.asarray(rows, np.int64)]))
@@ -176,35 +178,35 @@ class KnowledgeBase:
         if not gone:
             return 0
         before = len(self.passages)
-        dropped = [p for p in self.passages if p.article_id in gone]
+        kept = np.array([p.article_id not in gone for p in self.passages], dtype=bool)
+        dropped_ids = np.flatnonzero(~kept)
         self.cache.remember(
-            [self._contextual(p) for p in dropped],
-            store.vectors_of(self._index, np.array([p.id for p in dropped], np.int64)),
+            [self._contextual(self.passages[i]) for i in dropped_ids], store.vectors_of(self._index, dropped_ids)
         )
         texts = list(self._sentence_rows)
-        dropped_rows = self._table.of(np.array([p.id for p in dropped], np.int64))[0]
+        dropped_rows = self._table.of(dropped_ids)[0]
         self.cache.remember(
             [texts[int(r)] for r in dropped_rows], self._sentence_vectors[dropped_rows].astype(np.float32)
         )
-        keep = [p for p in self.passages if p.article_id not in gone]
         for aid in gone:
             del self.articles[aid], self.sources[aid]
-        keep_ids = np.array([p.id for p in keep], dtype=np.int64)
-        vectors = store.vectors_of(self._index, keep_ids)
+        keep_ids = np.flatnonzero(kept)
         flat, _ = self._table.of(keep_ids)
         counts = self._table.offsets[keep_ids + 1] - self._table.offsets[keep_ids]
         used, inverse = np.unique(flat, return_inverse=True)
         if self._term_indexes is not None:
             kept_rows = np.zeros(len(texts), dtype=bool)
             kept_rows[used] = True
-            kept = np.array([p.article_id not in gone for p in self.passages], dtype=bool)
-            self._term_indexes.keep(kept, kept_rows, [p.article_id for p in keep])
+            self._term_indexes.keep(kept, kept_rows, [self.passages[i].article_id for i in keep_ids])
         self._sentence_rows = {texts[int(r)]: i for i, r in enumerate(used)}
-        self._sentence_vectors = self._sentence_vectors[used]
+        self._sentence_store = GrowingRows(self._sentence_vectors[used])
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self._table = SentenceTable(offsets, inverse.astype(np.int64))
-        self.passages = [replace(p, id=i) for i, p in enumerate(keep)]
-        self._index = store.build_vector_index(vectors)
+        first = int(dropped_ids[0])  # the passages before it keep their ids
+        self.passages = self.passages[:first] + [
+            replace(self.passages[old], id=new) for new, old in enumerate(keep_ids[first:].tolist(), first)
+        ]
+        self._index = store.remove_vectors(self._index, dropped_ids)
         return before - len(self.passages)
 
     def list_sources(self) -> list[SourceInfo]:
@@ -264,9 +266,14 @@ class KnowledgeBase:
                 rows.append(row)
         return rows, new
 
+    @property
+    def _sentence_vectors(self) -> np.ndarray:
+        """One float16 vector per sentence row."""
+        return self._sentence_store.array
+
     def _context(self, article: Article) -> str:
         """The article's title, when it says something the passage may not (a file name says nothing)."""
-        if not self.settings.title_context or article.title == Path(article.source.split("#")[0]).stem:
+        if not self.settings.title_context or article.title == _stem(article.source):
             return ""
         return article.title[:MAX_TITLE_CONTEXT]
 
@@ -362,7 +369,7 @@ class KnowledgeBase:
         kb.fingerprints = {r["source"]: r["mark"] for r in store.read_jsonl(folder / "fingerprints.jsonl")}
         kb._index = store.read_vector_index(folder, manifest)
         try:
-            kb._sentence_vectors = np.load(folder / "sentence_vectors.npy")
+            kb._sentence_store = GrowingRows(np.load(folder / "sentence_vectors.npy"))
             kb._table = SentenceTable(np.load(folder / "sentence_offsets.npy"), np.load(folder / "sentence_rows.npy"))
         except (OSError, ValueError) as exc:
             raise IndexMismatchError(f"{folder} has unreadable sentence arrays ({exc}); rebuild it") from exc
@@ -500,6 +507,12 @@ class KnowledgeBase:
 
     def cite(self, passage: Passage) -> Citation:
         return citation_for(passage, self.articles[passage.article_id], self.sources.get(passage.article_id, ()))
+
+
+def _stem(source: str) -> str:
+    """A source's file name without its extension, as ``Path.stem`` gives it (without its cost: this runs for
+    every passage whenever texts are added)."""
+    return posixpath.splitext(posixpath.basename(source.split("#", 1)[0].rstrip("/")))[0]
 
 
 def _under(path: Path, roots: list[Path]) -> bool:

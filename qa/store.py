@@ -122,6 +122,15 @@ def add_vectors(index: faiss.Index, vectors: np.ndarray) -> faiss.Index:
     return index
 
 
+def remove_vectors(index: faiss.Index, ids: np.ndarray) -> faiss.Index:
+    """Without the vectors of these ids; the rest keep their order, numbered from 0 again (as passages are)."""
+    if isinstance(index, faiss.IndexFlat):
+        index.remove_ids(faiss.IDSelectorBatch(np.ascontiguousarray(ids, dtype=np.int64)))
+        return index
+    # A graph index cannot drop nodes: it is built again from the vectors left.
+    return build_vector_index(vectors_of(index, np.setdiff1d(np.arange(index.ntotal), ids)))
+
+
 def vectors_of(index: faiss.Index, ids: np.ndarray) -> np.ndarray:
     if len(ids) == 0:
         return np.zeros((0, index.d), np.float32)

@@ -131,3 +131,17 @@ def test_flat_and_graph_indexes_agree_with_brute_force(monkeypatch: pytest.Monke
     allowed = np.arange(0, 3000, 7)
     filtered = store.search_vectors(graph, queries, 5, allowed)[1]
     assert set(filtered.ravel()) <= set(allowed)
+
+
+@pytest.mark.parametrize("graph", [False, True])
+def test_removing_vectors_keeps_the_rest_in_order(monkeypatch: pytest.MonkeyPatch, graph: bool) -> None:
+    vectors = np.random.default_rng(1).normal(size=(1200, 16)).astype(np.float32)
+    if graph:
+        monkeypatch.setattr(store, "HNSW_ABOVE", 1000)
+    index = store.build_vector_index(vectors)
+    dropped = np.array([0, 5, 6, 700, 1199])
+    index = store.remove_vectors(index, dropped)
+    left = np.delete(vectors, dropped, axis=0)
+    assert index.ntotal == len(left)
+    np.testing.assert_allclose(store.vectors_of(index, np.arange(len(left))), left, rtol=1e-6)
+    assert isinstance(index, store.faiss.IndexFlat) == (not graph)  # a graph is built again, still a graph

@@ -1,0 +1,31 @@
+"""A matrix that grows by appending rows without copying the rows it already has, most of the time."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class GrowingRows:
+    """Rows kept in a buffer with room at its end: an append writes only the new rows, and the buffer is
+    copied only when full, into one twice as large (so each row is copied about once on average). ``array``
+    is a view of the rows so far."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self._buffer = rows
+        self._count = len(rows)
+
+    @property
+    def array(self) -> np.ndarray:
+        return self._buffer[: self._count]
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, rows: np.ndarray) -> None:
+        end = self._count + len(rows)
+        if end > len(self._buffer):
+            bigger = np.empty((max(end, 2 * len(self._buffer)), *self._buffer.shape[1:]), self._buffer.dtype)
+            bigger[: self._count] = self.array
+            self._buffer = bigger
+        self._buffer[self._count : end] = rows
+        self._count = end
