@@ -23,6 +23,7 @@ from .lexical import TERMS, TermIndexes, coverage, pair_keys, tokenize
 from .readers.records import JsonFields
 from .search import CANDIDATES, Postings, Scored, SentenceTable, score_candidates, top_k
 from .types import MODES, Answer, Article, Citation, Hit, Mode, Passage, Section, Skipped
+from .vectors import PassageVectors
 
 MAX_QUESTION_CHARS = 2_000
 CACHE_FOLDER = "embed-cache"
@@ -76,7 +77,7 @@ class KnowledgeBase:
         self._sentence_store = GrowingRows(np.zeros((0, self.embedder.dimension), np.float16))
         self._sentence_rows: dict[str, int] = {}
         self._table = SentenceTable(np.zeros(1, np.int64), np.zeros(0, np.int64))
-        self._index = store.build_vector_index(np.zeros((0, self.embedder.dimension), np.float32))
+        self._vectors = PassageVectors.build(np.zeros((0, self.embedder.dimension), np.float32))
         self._term_indexes: TermIndexes | None = None  # built when first needed; see ``term_indexes``
         self.fingerprints: dict[str, str] = {}  # file -> size:mtime when it was indexed
         self.cache = EmbeddingCache(self.embedder.dimension, cache_dir / CACHE_FOLDER if cache_dir else None)
@@ -156,7 +157,7 @@ class KnowledgeBase:
         sentence_vectors, embedded_sentences = self._embed(new_sentences, "sentences", progress, {})
 
         self.passages += new_passages
-        self._index = store.add_vectors(self._index, vectors)
+        self._vectors.add(vectors)
         self._sentence_store.append(sentence_vectors.astype(np.float16))
         counts = np.array([len(p.sentences) for p in new_passages], dtype=np.int64)
         offsets = np.concatenate([self._table.offsets, self._table.offsets[-1] + np.cumsum(counts)])
@@ -181,7 +182,7 @@ class KnowledgeBase:
         kept = np.array([p.article_id not in gone for p in self.passages], dtype=bool)
         dropped_ids = np.flatnonzero(~kept)
         self.cache.remember(
-            [self._contextual(self.passages[i]) for i in dropped_ids], store.vectors_of(self._index, dropped_ids)
+            [self._contextual(self.passages[i]) for i in dropped_ids], self._vectors.vectors_of(dropped_ids)
         )
         texts = list(self._sentence_rows)
         dropped_rows = self._table.of(dropped_ids)[0]
@@ -206,7 +207,7 @@ class KnowledgeBase:
         self.passages = self.passages[:first] + [
             replace(self.passages[old], id=new) for new, old in enumerate(keep_ids[first:].tolist(), first)
         ]
-        self._index = store.remove_vectors(self._index, dropped_ids)
+        self._vectors.remove(dropped_ids)
         return before - len(self.passages)
 
     def list_sources(self) -> list[SourceInfo]:
@@ -232,7 +233,7 @@ class KnowledgeBase:
         missing: dict[str, list[int]] = {}
         known = [(i, live[t]) for i, t in enumerate(texts) if t in live]
         if known:
-            out[[i for i, _ in known]] = store.vectors_of(self._index, np.array([p for _, p in known], np.int64))
+            out[[i for i, _ in known]] = self._vectors.vectors_of(np.array([p for _, p in known], np.int64))
         for i, text in enumerate(texts):
             if text in live:
                 continue
@@ -325,7 +326,7 @@ class KnowledgeBase:
             articles=len(self.articles),
             passages=len(self.passages),
             sentences=len(self._sentence_rows),
-            faiss_index=type(self._index).__name__,
+            faiss_index=type(self._vectors.index).__name__,
             lexical=TERMS,
         )
 
@@ -338,7 +339,7 @@ class KnowledgeBase:
             store.write_jsonl(
                 folder / "fingerprints.jsonl", ({"source": s, "mark": m} for s, m in self.fingerprints.items())
             )
-            store.write_vector_index(self._index, folder)
+            self._vectors.save(folder)
             np.save(folder / "sentence_vectors.npy", self._sentence_vectors)
             np.save(folder / "sentence_offsets.npy", self._table.offsets)
             np.save(folder / "sentence_rows.npy", self._table.rows)
@@ -367,7 +368,7 @@ class KnowledgeBase:
         kb.passages = [_passage_from_row(r) for r in store.read_jsonl(folder / "passages.jsonl")]
         kb._sentence_rows = {r["text"]: i for i, r in enumerate(store.read_jsonl(folder / "sentences.jsonl"))}
         kb.fingerprints = {r["source"]: r["mark"] for r in store.read_jsonl(folder / "fingerprints.jsonl")}
-        kb._index = store.read_vector_index(folder, manifest)
+        kb._vectors = PassageVectors.load(folder, manifest.passages, manifest.dimension)
         try:
             kb._sentence_store = GrowingRows(np.load(folder / "sentence_vectors.npy"))
             kb._table = SentenceTable(np.load(folder / "sentence_offsets.npy"), np.load(folder / "sentence_rows.npy"))
@@ -432,13 +433,13 @@ class KnowledgeBase:
         query = self.embedder.encode([question], query=True)[0]
         terms = tokenize([question])[0]
         pool = max(k, CANDIDATES)
-        dense_top = store.search_vectors(self._index, query[None, :], pool, allowed)[1][0]
+        dense_top = self._vectors.search(query[None, :], pool, allowed)[1][0]
         bm25 = self.term_indexes
         keys = bm25.vocabulary.known(terms)
         lexical_all = bm25.passages.scores(keys)
         lexical_top = top_k(lexical_all, pool) if allowed is None else allowed[top_k(lexical_all[allowed], pool)]
         candidates = np.unique(np.concatenate([dense_top[dense_top >= 0], lexical_top]))
-        dense = store.vectors_of(self._index, candidates) @ query
+        dense = self._vectors.vectors_of(candidates) @ query
         rows, _ = self._table.of(candidates)
         sentence_dense = np.zeros(len(self._sentence_rows), np.float32)
         sentence_dense[rows] = self._sentence_vectors[rows].astype(np.float32) @ query

@@ -1,4 +1,4 @@
-"""Index folders on disk. The only module that imports FAISS.
+"""Index folders on disk.
 
 Layout: ``DIR/CURRENT`` names the live generation ``DIR/gen-…/``, a folder of plain files with a
 ``manifest.json``. A save writes a whole new generation, then swaps ``CURRENT`` with an atomic rename, so a
@@ -17,16 +17,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import faiss
-import numpy as np
-
 from .errors import IndexMismatchError, IndexNotFoundError
 from .ingest import INDEX_MARKER
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-VECTORS = "vectors.faiss"
-HNSW_ABOVE = 200_000  # passages; exact search below, graph search above
 
 
 @dataclass(frozen=True)
@@ -96,85 +91,6 @@ def read_manifest(folder: Path, model_checksum: str | None = None) -> Manifest:
             f" one loaded now ({model_checksum[:12]}…); open it with that model or rebuild it"
         )
     return manifest
-
-
-def build_vector_index(vectors: np.ndarray) -> faiss.Index:
-    """Exact inner-product search for up to HNSW_ABOVE vectors; an HNSW graph beyond, to stay fast."""
-    dimension = vectors.shape[1]
-    index: faiss.Index
-    if len(vectors) > HNSW_ABOVE:
-        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-    else:
-        index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
-def add_vectors(index: faiss.Index, vectors: np.ndarray) -> faiss.Index:
-    """Append vectors; rebuilds as a graph index when the collection grows past HNSW_ABOVE."""
-    if index.ntotal + len(vectors) > HNSW_ABOVE and isinstance(index, faiss.IndexFlat):
-        return build_vector_index(np.vstack([all_vectors(index), vectors]))
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
-def remove_vectors(index: faiss.Index, ids: np.ndarray) -> faiss.Index:
-    """Without the vectors of these ids; the rest keep their order, numbered from 0 again (as passages are)."""
-    if isinstance(index, faiss.IndexFlat):
-        index.remove_ids(faiss.IDSelectorBatch(np.ascontiguousarray(ids, dtype=np.int64)))
-        return index
-    # A graph index cannot drop nodes: it is built again from the vectors left.
-    return build_vector_index(vectors_of(index, np.setdiff1d(np.arange(index.ntotal), ids)))
-
-
-def vectors_of(index: faiss.Index, ids: np.ndarray) -> np.ndarray:
-    if len(ids) == 0:
-        return np.zeros((0, index.d), np.float32)
-    return np.asarray(index.reconstruct_batch(np.ascontiguousarray(ids, dtype=np.int64)), dtype=np.float32)
-
-
-def write_vector_index(index: faiss.Index, folder: Path) -> None:
-    faiss.write_index(index, str(folder / VECTORS))
-
-
-def read_vector_index(folder: Path, manifest: Manifest) -> faiss.Index:
-    try:
-        index = faiss.read_index(str(folder / VECTORS))
-    except RuntimeError as exc:
-        raise IndexMismatchError(f"{folder / VECTORS} is unreadable; rebuild the index with qa index") from exc
-    if index.d != manifest.dimension or index.ntotal != manifest.passages:
-        raise IndexMismatchError(
-            f"{folder / VECTORS} holds {index.ntotal} vectors of dimension {index.d}, but the manifest says"
-            f" {manifest.passages} of dimension {manifest.dimension}; rebuild the index with qa index"
-        )
-    return index
-
-
-def search_vectors(
-    index: faiss.Index, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The k nearest vectors by inner product, optionally among the ``allowed`` ids only (-1 pads missing)."""
-    k = min(k, index.ntotal if allowed is None else len(allowed))
-    if k <= 0:
-        return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
-    x = np.ascontiguousarray(queries, dtype=np.float32)
-    if allowed is None:
-        return index.search(x, k)
-    selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-    params: Any
-    if isinstance(index, faiss.IndexHNSW):
-        params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, k))  # type: ignore[attr-defined]
-    else:
-        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
-    return index.search(x, k, params=params)
-
-
-def all_vectors(index: faiss.Index) -> np.ndarray:
-    return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:

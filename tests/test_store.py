@@ -4,13 +4,15 @@ import json
 import shutil
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
-from qa import store
+from qa import vectors as vectors_module
 from qa.errors import IndexMismatchError, IndexNotFoundError
 from qa.knowledge import KnowledgeBase
 from qa.lexical import TermIndexes
+from qa.vectors import PassageVectors
 
 from .conftest import FakeEmbedder
 
@@ -95,7 +97,7 @@ def test_crash_mid_save_leaves_the_previous_index(
     def crash(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(store, "write_vector_index", crash)
+    monkeypatch.setattr(PassageVectors, "save", crash)
     fake_kb.remove([fake_kb.list_sources()[0].source])
     with pytest.raises(OSError, match="disk full"):
         fake_kb.save(tmp_path / "idx")
@@ -115,33 +117,80 @@ def test_a_killed_save_leaves_a_stray_folder_that_is_ignored_and_cleaned(
     assert not stray.exists()
 
 
+def _unit(rows: int, dimension: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(rows, dimension)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _nearest(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    return np.argsort(-(queries @ vectors.T), axis=1)[:, :k]
+
+
+def _recall(found: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, truth, strict=True)]))
+
+
 def test_flat_and_graph_indexes_agree_with_brute_force(monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(3000, 32)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    queries = vectors[:50] + 0.1 * rng.normal(size=(50, 32)).astype(np.float32)
-    truth = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
-    flat = store.build_vector_index(vectors)
-    assert np.array_equal(store.search_vectors(flat, queries, 10)[1], truth)
-    monkeypatch.setattr(store, "HNSW_ABOVE", 1000)
-    graph = store.build_vector_index(vectors)
-    found = store.search_vectors(graph, queries, 10)[1]
-    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
-    assert recall > 0.95
+    vectors = _unit(3000, 32, seed=0)
+    queries = vectors[:50] + 0.1 * np.random.default_rng(9).normal(size=(50, 32)).astype(np.float32)
+    truth = _nearest(vectors, queries, 10)
+    flat = PassageVectors.build(vectors)
+    assert np.array_equal(flat.search(queries, 10)[1], truth)
+    monkeypatch.setattr(vectors_module, "HNSW_ABOVE", 1000)
+    graph = PassageVectors.build(vectors)
+    assert isinstance(graph.index, faiss.IndexHNSW)
+    assert _recall(graph.search(queries, 10)[1], truth) > 0.95
     allowed = np.arange(0, 3000, 7)
-    filtered = store.search_vectors(graph, queries, 5, allowed)[1]
+    filtered = graph.search(queries, 5, allowed)[1]
     assert set(filtered.ravel()) <= set(allowed)
 
 
-@pytest.mark.parametrize("graph", [False, True])
-def test_removing_vectors_keeps_the_rest_in_order(monkeypatch: pytest.MonkeyPatch, graph: bool) -> None:
-    vectors = np.random.default_rng(1).normal(size=(1200, 16)).astype(np.float32)
-    if graph:
-        monkeypatch.setattr(store, "HNSW_ABOVE", 1000)
-    index = store.build_vector_index(vectors)
+def test_a_flat_index_drops_removed_vectors_and_keeps_the_rest_in_order() -> None:
+    vectors = _unit(1200, 16, seed=1)
+    index = PassageVectors.build(vectors)
     dropped = np.array([0, 5, 6, 700, 1199])
-    index = store.remove_vectors(index, dropped)
+    index.remove(dropped)
     left = np.delete(vectors, dropped, axis=0)
-    assert index.ntotal == len(left)
-    np.testing.assert_allclose(store.vectors_of(index, np.arange(len(left))), left, rtol=1e-6)
-    assert isinstance(index, store.faiss.IndexFlat) == (not graph)  # a graph is built again, still a graph
+    assert len(index) == index.index.ntotal == len(left)
+    np.testing.assert_allclose(index.vectors_of(np.arange(len(left))), left, rtol=1e-6)
+
+
+def test_a_graph_skips_removed_passages_until_it_is_built_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(vectors_module, "HNSW_ABOVE", 1000)
+    vectors = _unit(2000, 16, seed=2)
+    index = PassageVectors.build(vectors)
+    graph = index.index
+    dropped = np.arange(0, 2000, 5)  # 20%: below the share that rebuilds
+    index.remove(dropped)
+    left = np.delete(vectors, dropped, axis=0)
+    index.add(vectors[:3])  # new passages after a removal get the next ids
+    left = np.vstack([left, vectors[:3]])
+    assert index.index is graph and index.removed == len(dropped) and len(index) == len(left)
+    np.testing.assert_allclose(index.vectors_of(np.arange(len(left))), left, rtol=1e-6)
+    queries = vectors[::40]
+    found = index.search(queries, 10)[1]
+    assert found.min() >= 0 and found.max() < len(left)
+    assert _recall(found, _nearest(left, queries, 10)) > 0.9
+    allowed = np.arange(0, len(left), 3)
+    assert set(index.search(queries, 5, allowed)[1].ravel()) <= set(allowed)
+
+    index.save(tmp_path)
+    again = PassageVectors.load(tmp_path, len(left), 16)
+    assert np.array_equal(again.search(queries, 10)[1], found)
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        PassageVectors.load(tmp_path, len(left) + 1, 16)
+
+    index.remove(np.arange(0, 400))  # past a quarter of the graph: built again, without the removed
+    assert index.index is not graph and index.removed == 0 and len(index) == len(left) - 400
+    np.testing.assert_allclose(index.vectors_of(np.arange(len(index))), left[400:], rtol=1e-6)
+
+
+def test_growing_past_the_flat_limit_turns_the_index_into_a_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors_module, "HNSW_ABOVE", 1000)
+    vectors = _unit(1500, 16, seed=3)
+    index = PassageVectors.build(vectors[:900])
+    index.add(vectors[900:])
+    assert isinstance(index.index, faiss.IndexHNSW) and len(index) == 1500
+    np.testing.assert_allclose(index.vectors_of(np.arange(1500)), vectors, rtol=1e-6)
