@@ -154,11 +154,12 @@ class KnowledgeBase:
         texts = [self._contextual(p) for p in new_passages]
         vectors, embedded = self._embed(texts, "passages", progress, live)
         rows, new_sentences = self._sentence_rows_for(new_passages)
-        sentence_vectors, embedded_sentences = self._embed(new_sentences, "sentences", progress, {})
+        # float16, as they are kept: a float32 copy of a large batch's sentence vectors would double its memory
+        sentence_vectors, embedded_sentences = self._embed(new_sentences, "sentences", progress, {}, np.float16)
 
         self.passages += new_passages
         self._vectors.add(vectors)
-        self._sentence_store.append(sentence_vectors.astype(np.float16))
+        self._sentence_store.append(sentence_vectors)
         counts = np.array([len(p.sentences) for p in new_passages], dtype=np.int64)
         offsets = np.concatenate([self._table.offsets, self._table.offsets[-1] + np.cumsum(counts)])
         self._table = SentenceTable(offsets, np.concatenate([self._table.rows, np.asarray(rows, np.int64)]))
@@ -225,11 +226,16 @@ class KnowledgeBase:
         )
 
     def _embed(
-        self, texts: list[str], stage: str, progress: Progress | None, live: dict[str, int]
+        self,
+        texts: list[str],
+        stage: str,
+        progress: Progress | None,
+        live: dict[str, int],
+        dtype: type[np.floating[Any]] = np.float32,
     ) -> tuple[np.ndarray, int]:
         """Vectors for these texts, embedding only those found neither in the index (``live``: text -> passage
         id) nor in the cache. New vectors reach the cache batch by batch. Returns (vectors, count embedded)."""
-        out = np.zeros((len(texts), self.embedder.dimension), np.float32)
+        out = np.zeros((len(texts), self.embedder.dimension), dtype)
         missing: dict[str, list[int]] = {}
         known = [(i, live[t]) for i, t in enumerate(texts) if t in live]
         if known:

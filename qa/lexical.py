@@ -98,6 +98,9 @@ def pair_keys(ids: np.ndarray) -> np.ndarray:
     return keys
 
 
+_BATCH = 2_000  # texts cut into terms at a time
+
+
 @dataclass
 class TermIndexes:
     """The BM25 indexes over passages, their term pairs and sentences, with the vocabulary they share and
@@ -117,11 +120,19 @@ class TermIndexes:
 
     def add(self, passages: Sequence[str], sentences: Sequence[str], article_ids: Sequence[str]) -> None:
         """Append passages (as BM25 sees them) and new sentence rows; ``article_ids`` is for every passage."""
-        ids = [self.vocabulary.add(t) for t in tokenize(passages)]
+        ids = self._ids(passages)
         self.passages.add(ids)
         self.phrases.add([pair_keys(i) for i in ids])
-        self.sentences.add([self.vocabulary.add(t) for t in tokenize(sentences)])
+        self.sentences.add(self._ids(sentences))
         self.articles = Articles.number(article_ids)
+
+    def _ids(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's term ids. Cut a batch at a time: the terms as strings take ten times the memory."""
+        return [
+            self.vocabulary.add(terms)
+            for start in range(0, len(texts), _BATCH)
+            for terms in tokenize(texts[start : start + _BATCH])
+        ]
 
     def keep(self, passages: np.ndarray, sentences: np.ndarray, article_ids: Sequence[str]) -> None:
         """Drop the passages and sentence rows whose mask is False; the rest keep their order."""
