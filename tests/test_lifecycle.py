@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import embed, knowledge
+from qa import embed, knowledge, vectors
 from qa.cache import EmbeddingCache
 from qa.cli import main
 from qa.knowledge import KnowledgeBase
@@ -145,3 +145,23 @@ def test_an_edit_and_a_deletion_update_bm25_in_place(tmp_path: Path, monkeypatch
             (round(h.score, 4), h.passage.text, h.highlight) for h in theirs.hits
         )
         assert mine.confidence == pytest.approx(theirs.confidence, rel=1e-5)
+
+
+def test_edits_over_a_graph_index_survive_a_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past HNSW_ABOVE passages a removed passage stays in the graph, skipped; what is saved must say so.
+    monkeypatch.setattr(vectors, "HNSW_ABOVE", 10)
+    _corpus(tmp_path / "docs", 6)
+    kb = KnowledgeBase(FakeEmbedder())
+    kb.add([tmp_path / "docs"])
+    assert kb._vectors.removed == 0 and len(kb._vectors) == len(kb.passages) > 10
+    edited = tmp_path / "docs" / "a04.txt"
+    edited.write_text(edited.read_text() + " A new closing sentence about zebras.")
+    kb.add([tmp_path / "docs"])
+    assert kb._vectors.removed > 0  # the old text's nodes, skipped until a quarter of the graph is such
+    kb.save(tmp_path / "idx")
+    again = KnowledgeBase.open(tmp_path / "idx", embedder=FakeEmbedder())
+    for question in ("zebras", "topic4 item39", "Which article tells of topic1 and item2?"):
+        answer = again.ask(question)
+        assert answer == kb.ask(question)
+        assert answer.best and all(h.passage == kb.passages[h.passage.id] for h in answer.hits)
+    assert "zebras" in again.ask("zebras").best.passage.text  # type: ignore[union-attr]
