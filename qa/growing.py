@@ -29,3 +29,13 @@ class GrowingRows:
             self._buffer = bigger
         self._buffer[self._count : end] = rows
         self._count = end
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep only these rows (ascending indices), in place and in order. The rows before the first one
+        dropped stay where they are, and the room at the end stays for the next append."""
+        rows = np.asarray(rows, dtype=np.int64)
+        moved = np.flatnonzero(rows != np.arange(len(rows)))
+        if len(moved):
+            first = int(moved[0])
+            self._buffer[first : len(rows)] = self._buffer[rows[first:]]
+        self._count = len(rows)

@@ -201,7 +201,7 @@ class KnowledgeBase:
             kept_rows[used] = True
             self._term_indexes.keep(kept, kept_rows, [self.passages[i].article_id for i in keep_ids])
         self._sentence_rows = {texts[int(r)]: i for i, r in enumerate(used)}
-        self._sentence_store = GrowingRows(self._sentence_vectors[used])
+        self._sentence_store.keep(used)
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self._table = SentenceTable(offsets, inverse.astype(np.int64))
         first = int(dropped_ids[0])  # the passages before it keep their ids
