@@ -138,10 +138,7 @@ class PassageVectors:
         except (RuntimeError, OSError, ValueError) as exc:
             raise IndexMismatchError(f"{folder / FILE} is unreadable; rebuild the index with qa index") from exc
         vectors = cls(index, slots)
-        bad_slots = slots is not None and (
-            slots.ndim != 1 or (len(slots) and not 0 <= slots.min() <= slots.max() < index.ntotal)
-        )
-        if index.d != dimension or len(vectors) != passages or bad_slots:
+        if index.d != dimension or len(vectors) != passages or not _valid(slots, index.ntotal):
             raise IndexMismatchError(
                 f"{folder / FILE} holds {len(vectors)} vectors of dimension {index.d}, but the manifest says"
                 f" {passages} of dimension {dimension}; rebuild the index with qa index"

@@ -181,6 +181,13 @@ def test_a_graph_skips_removed_passages_until_it_is_built_again(
     assert np.array_equal(again.search(queries, 10)[1], found)
     with pytest.raises(IndexMismatchError, match="rebuild"):
         PassageVectors.load(tmp_path, len(left) + 1, 16)
+    slots = np.load(tmp_path / vectors_module.SLOTS_FILE)
+    np.save(tmp_path / vectors_module.SLOTS_FILE, np.r_[slots[:-1], slots[0]])  # two passages on one node
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        PassageVectors.load(tmp_path, len(left), 16)
+    (tmp_path / vectors_module.SLOTS_FILE).write_bytes(b"\x93NUMPY garbage")
+    with pytest.raises(IndexMismatchError, match="unreadable"):
+        PassageVectors.load(tmp_path, len(left), 16)
 
     index.remove(np.arange(0, 400))  # past a quarter of the graph: built again, without the removed
     assert index.index is not graph and index.removed == 0 and len(index) == len(left) - 400
