@@ -8,6 +8,7 @@ import faiss
 import numpy as np
 import pytest
 
+from qa import store
 from qa import vectors as vectors_module
 from qa.errors import IndexMismatchError, IndexNotFoundError
 from qa.knowledge import KnowledgeBase
@@ -201,3 +202,13 @@ def test_growing_past_the_flat_limit_turns_the_index_into_a_graph(monkeypatch: p
     index.add(vectors[900:])
     assert isinstance(index.index, faiss.IndexHNSW) and len(index) == 1500
     np.testing.assert_allclose(index.vectors_of(np.arange(1500)), vectors, rtol=1e-6)
+
+
+def test_rows_that_are_not_objects_are_refused(tmp_path: Path) -> None:
+    store.write_jsonl(tmp_path / "rows.jsonl", [{"text": "one"}, {"text": "two"}])
+    assert store.read_jsonl(tmp_path / "rows.jsonl") == [{"text": "one"}, {"text": "two"}]
+    (tmp_path / "rows.jsonl").write_text('{"text": "one"}\n2\n')
+    with pytest.raises(IndexMismatchError, match="not objects"):
+        store.read_jsonl(tmp_path / "rows.jsonl")
+    (tmp_path / "empty.jsonl").write_text("")
+    assert store.read_jsonl(tmp_path / "empty.jsonl") == []
